@@ -1,0 +1,89 @@
+"""Operator commands: `python -m services.cli --help`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from shared.db import Database, database_url
+from shared.events import catalog  # noqa: F401  (registers the events)
+from shared.events.registry import asyncapi_document
+from shared.migrations import autogenerate, upgrade
+from shared.runtime import ServiceRuntime
+from shared.settings import SERVICE_NAMES, Settings
+
+
+def _definitions():  # type: ignore[no-untyped-def]
+    from services.embedded import DEFINITIONS
+
+    return DEFINITIONS
+
+
+async def _migrate(settings: Settings, names: list[str]) -> None:
+    for name in names:
+        definition = _definitions()[name]
+        db = Database(database_url(settings, name), schema=name)
+        try:
+            await upgrade(db, definition.migrations)
+            print(f"{name}: migrated to head")
+        finally:
+            await db.dispose()
+
+
+async def _make_migration(settings: Settings, name: str, message: str) -> None:
+    definition = _definitions()[name]
+    db = Database(database_url(settings, name), schema=name)
+    try:
+        await autogenerate(db, definition.migrations, message)
+    finally:
+        await db.dispose()
+
+
+async def _replay(settings: Settings, name: str) -> None:
+    from shared.runtime import make_bus
+
+    bus = make_bus(settings, client_id=f"{name}-replay")
+    runtime = ServiceRuntime(_definitions()[name], settings, bus)
+    await bus.start()
+    try:
+        print(json.dumps(await runtime.consumer.replay_dead_letters()))
+    finally:
+        await bus.stop()
+        await runtime.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    migrate = commands.add_parser("migrate", help="apply the services' migrations")
+    migrate.add_argument("--service", choices=SERVICE_NAMES, action="append")
+    make = commands.add_parser("make-migration", help="autogenerate a revision for one service")
+    make.add_argument("--service", choices=SERVICE_NAMES, required=True)
+    make.add_argument("-m", "--message", required=True)
+    replay = commands.add_parser("replay-dead-letters", help="re-deliver a service's dead letters")
+    replay.add_argument("--service", choices=SERVICE_NAMES, required=True)
+    asyncapi = commands.add_parser("asyncapi", help="print the AsyncAPI document of the event catalogue")
+    asyncapi.add_argument("--output", type=Path)
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings, args.service or settings.services or list(SERVICE_NAMES)))
+    elif args.command == "make-migration":
+        asyncio.run(_make_migration(settings, args.service, args.message))
+    elif args.command == "replay-dead-letters":
+        asyncio.run(_replay(settings, args.service))
+    elif args.command == "asyncapi":
+        text = json.dumps(asyncapi_document(), ensure_ascii=False, indent=2)
+        if args.output:
+            args.output.write_text(text + "\n", encoding="utf-8")
+        else:
+            sys.stdout.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

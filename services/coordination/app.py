@@ -1,0 +1,31 @@
+"""The coordination service: `uvicorn services.coordination.app:app` runs it alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.coordination.cases import api as cases_api
+from services.coordination.cases import handlers
+from services.coordination.db import messaging, metadata
+from shared.events.catalog import CaseReferred, ConsentWithdrawn
+from shared.runtime import ServiceDefinition, build_app
+from shared.settings import Settings, get_settings
+
+definition = ServiceDefinition(
+    name="coordination",
+    title="Coordination (多機関協働事業)",
+    metadata=metadata,
+    messaging=messaging,
+    migrations=Path(__file__).parent / "migrations",
+    routers=(cases_api.router,),
+    handlers={CaseReferred: handlers.on_case_referred, ConsentWithdrawn: handlers.on_consent_withdrawn},
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_app([definition], settings or get_settings(), title=definition.title)
+
+
+app = create_app()

@@ -1,0 +1,55 @@
+"""ケース: a case of multi-agency collaboration, opened from a consented referral."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.coordination.db import Base
+from shared.db import UTCDateTime
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("referral_id"),
+        UniqueConstraint("tenant_id", "case_number"),
+        Index("ix_cases_tenant_opened", "tenant_id", "opened_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(6))
+    case_number: Mapped[str] = mapped_column(String(20))
+    referral_id: Mapped[str] = mapped_column(String(36))
+    consultation_id: Mapped[str] = mapped_column(String(36), index=True)
+    window_code: Mapped[str] = mapped_column(String(40), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    urgency: Mapped[str] = mapped_column(String(20), index=True)
+    main_concern: Mapped[str | None] = mapped_column(String(40))
+    concerns: Mapped[list[str]] = mapped_column(JSON)
+    welfare_fields: Mapped[list[str]] = mapped_column(JSON)
+    referral_reason: Mapped[str | None] = mapped_column(Text)
+    # Only what the person's consent let intake send (see CaseReferred).
+    person: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    household: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    notes: Mapped[str | None] = mapped_column(Text)
+    consent: Mapped[dict[str, Any]] = mapped_column(JSON)
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CaseNumberCounter(Base):
+    """The last case number given per municipality and fiscal year (ケース番号 2026-00001)."""
+
+    __tablename__ = "case_number_counters"
+
+    tenant_id: Mapped[str] = mapped_column(String(6), primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from services.coordination.cases.rules import CaseStatus
+
+
+class CaseAnswer(BaseModel):
+    """Why coordination declines or returns a referral; the window reads it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+
+
+class CaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    tenant_id: str
+    case_number: str
+    referral_id: str
+    consultation_id: str
+    window_code: str
+    status: CaseStatus
+    status_reason: str | None
+    urgency: str
+    main_concern: str | None
+    concerns: list[str]
+    welfare_fields: list[str]
+    referral_reason: str | None
+    person: dict[str, Any] | None
+    household: list[dict[str, Any]] | None
+    notes: str | None
+    consent: dict[str, Any]
+    consent_withdrawn_at: datetime | None
+    referred_at: datetime
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+class CaseListItem(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    tenant_id: str
+    case_number: str
+    window_code: str
+    status: CaseStatus
+    urgency: str
+    main_concern: str | None
+    welfare_fields: list[str]
+    opened_at: datetime

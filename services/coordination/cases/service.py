@@ -1,0 +1,168 @@
+"""Use cases of a case. Functions stage changes and outbox rows; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.coordination.cases import rules
+from services.coordination.cases.models import Case, CaseNumberCounter
+from services.coordination.cases.rules import CaseStatus
+from services.coordination.cases.schemas import CaseListItem
+from services.coordination.db import messaging
+from shared.db import new_id
+from shared.errors import NotFound, Text
+from shared.events.catalog import CaseOpened, CaseReferred, ReferralDeclined, ReferralReturned
+from shared.messaging.outbox import emit
+from shared.pagination import Page, decode_cursor, encode_cursor
+
+
+class CaseNotFound(NotFound):
+    slug = "case-not-found"
+    title = Text("ケースが見つかりません。", "Case not found.")
+
+
+async def open_case(*, session: AsyncSession, referral: CaseReferred, now: datetime) -> Case:
+    """ケースの開始: one case per referral, however often the referral is delivered."""
+    existing = await session.scalar(select(Case).where(Case.referral_id == referral.referral_id))
+    if existing is not None:
+        return existing
+    year = rules.fiscal_year(now)
+    case = Case(
+        id=new_id(),
+        tenant_id=referral.tenant_id,
+        case_number=rules.case_number(year, await _next_number(session, referral.tenant_id, year)),
+        referral_id=referral.referral_id,
+        consultation_id=referral.consultation_id,
+        window_code=referral.window_code,
+        status=CaseStatus.open.value,
+        urgency=referral.urgency,
+        main_concern=referral.main_concern,
+        concerns=list(referral.concerns),
+        welfare_fields=list(referral.welfare_fields),
+        referral_reason=referral.reason,
+        person=referral.person.model_dump(mode="json", exclude_none=True) if referral.person else None,
+        household=[m.model_dump(mode="json") for m in referral.household] if referral.household is not None else None,
+        notes=referral.notes,
+        consent=referral.consent.model_dump(mode="json"),
+        referred_at=referral.referred_at,
+        opened_at=now,
+        version=1,
+    )
+    session.add(case)
+    await session.flush()
+    await emit(
+        session,
+        messaging,
+        CaseOpened(
+            case_id=case.id,
+            case_number=case.case_number,
+            referral_id=case.referral_id,
+            consultation_id=case.consultation_id,
+            tenant_id=case.tenant_id,
+            window_code=case.window_code,
+            opened_at=now,
+        ),
+    )
+    return case
+
+
+async def _next_number(session: AsyncSession, tenant_id: str, year: int) -> int:
+    # The UPDATE takes the row lock on PostgreSQL, so concurrent openings get distinct numbers; the
+    # first case of a year races on the INSERT and the loser is retried by the consumer.
+    bumped = await session.execute(
+        update(CaseNumberCounter)
+        .where(CaseNumberCounter.tenant_id == tenant_id, CaseNumberCounter.fiscal_year == year)
+        .values(last_number=CaseNumberCounter.last_number + 1)
+        .returning(CaseNumberCounter.last_number)
+    )
+    number = bumped.scalar_one_or_none()
+    if number is not None:
+        return int(number)
+    session.add(CaseNumberCounter(tenant_id=tenant_id, fiscal_year=year, last_number=1))
+    await session.flush()
+    return 1
+
+
+async def get_case(*, session: AsyncSession, case_id: str) -> Case:
+    case = await session.get(Case, case_id)
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+async def answer_referral(
+    *, session: AsyncSession, case_id: str, answer: CaseStatus, reason: str, now: datetime
+) -> Case:
+    """Decline the case, or return it to the window; the window sees the answer and the reason."""
+    case = await get_case(session=session, case_id=case_id)
+    case.status = rules.transition(case.status, answer).value
+    case.status_reason = reason
+    case.closed_at = now
+    case.version += 1
+    event_type = ReferralDeclined if answer == CaseStatus.declined else ReferralReturned
+    await emit(
+        session,
+        messaging,
+        event_type(case_id=case.id, referral_id=case.referral_id, tenant_id=case.tenant_id, reason=reason, answered_at=now),
+    )
+    return case
+
+
+async def note_consent_withdrawn(*, session: AsyncSession, consultation_id: str, at: datetime) -> None:
+    await session.execute(
+        update(Case)
+        .where(Case.consultation_id == consultation_id, Case.consent_withdrawn_at.is_(None))
+        .values(consent_withdrawn_at=at, version=Case.version + 1)
+    )
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    tenant_id: str | None = None
+    status: str | None = None
+    window_code: str | None = None
+    urgency: str | None = None
+    consultation_id: str | None = None
+    referral_id: str | None = None
+    opened_from: datetime | None = None
+    opened_to: datetime | None = None
+
+
+async def list_cases(*, session: AsyncSession, filters: CaseFilters, cursor: str | None, limit: int) -> Page[CaseListItem]:
+    conditions: list[Any] = []
+    for column, value in (
+        (Case.tenant_id, filters.tenant_id),
+        (Case.status, filters.status),
+        (Case.window_code, filters.window_code),
+        (Case.urgency, filters.urgency),
+        (Case.consultation_id, filters.consultation_id),
+        (Case.referral_id, filters.referral_id),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if filters.opened_from is not None:
+        conditions.append(Case.opened_at >= filters.opened_from)
+    if filters.opened_to is not None:
+        conditions.append(Case.opened_at < filters.opened_to)
+    if cursor is not None:
+        opened_text, last_id = decode_cursor(cursor, arity=2)
+        try:
+            last_opened = datetime.fromisoformat(str(opened_text))
+        except ValueError:
+            decode_cursor("", arity=2)
+            raise
+        conditions.append(
+            or_(Case.opened_at < last_opened, and_(Case.opened_at == last_opened, Case.id < str(last_id)))
+        )
+    query = select(Case).where(*conditions).order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit + 1)
+    rows = list((await session.scalars(query)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1].opened_at.isoformat(), rows[-1].id])
+    return Page(items=[CaseListItem.model_validate(r) for r in rows], next_cursor=next_cursor)

@@ -1,0 +1,4 @@
+"""The resource directory: every window, program and host of a municipality.
+
+Features arrive in their own issue.
+"""

@@ -1,0 +1,40 @@
+"""The intake service: `uvicorn services.intake.app:app` runs it alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.intake.consent import api as consent_api
+from services.intake.consultations import api as consultations_api
+from services.intake.db import messaging, metadata
+from services.intake.referrals import api as referrals_api
+from services.intake.referrals import handlers
+from services.intake.windows import api as windows_api
+from services.intake.windows.reference import load_reference_windows
+from shared.events.catalog import CaseOpened, ReferralDeclined, ReferralReturned
+from shared.runtime import ServiceDefinition, build_app
+from shared.settings import Settings, get_settings
+
+definition = ServiceDefinition(
+    name="intake",
+    title="Intake (包括的相談支援)",
+    metadata=metadata,
+    messaging=messaging,
+    migrations=Path(__file__).parent / "migrations",
+    routers=(windows_api.router, consultations_api.router, consent_api.router, referrals_api.router),
+    handlers={
+        CaseOpened: handlers.on_case_opened,
+        ReferralDeclined: handlers.on_referral_declined,
+        ReferralReturned: handlers.on_referral_returned,
+    },
+    seed=load_reference_windows,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_app([definition], settings or get_settings(), title=definition.title)
+
+
+app = create_app()

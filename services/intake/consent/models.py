@@ -1,0 +1,32 @@
+"""同意: the person's consent to share their information, as a record of its own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.intake.db import Base
+from shared.db import UTCDateTime
+
+
+class Consent(Base):
+    __tablename__ = "consents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(6))
+    consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id"), index=True)
+    purposes: Mapped[list[str]] = mapped_column(JSON)
+    data_classes: Mapped[list[str]] = mapped_column(JSON)
+    # Organisations the person agreed may receive the information; empty means "the agencies
+    # needed for the support", the wording of the national form.
+    organisations: Mapped[list[str]] = mapped_column(JSON)
+    obtained_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    method: Mapped[str] = mapped_column(String(20))
+    obtained_by: Mapped[str] = mapped_column(String(100))
+    explained: Mapped[bool] = mapped_column(Boolean)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,107 @@
+"""Use cases of consent: record it, withdraw it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.consent import rules
+from services.intake.consent.models import Consent
+from services.intake.consent.schemas import ConsentCreate, ConsentOut, ConsentWithdraw
+from services.intake.consultations.rules import CLOCK_SKEW
+from services.intake.consultations.service import get_consultation
+from services.intake.db import messaging
+from shared.db import new_id
+from shared.errors import FieldProblem, InvalidInput, NotFound, Text
+from shared.events.catalog import ConsentWithdrawn
+from shared.messaging.outbox import emit
+
+
+class ConsentNotFound(NotFound):
+    slug = "consent-not-found"
+    title = Text("同意の記録が見つかりません。", "Consent not found.")
+
+
+async def record_consent(
+    *, session: AsyncSession, consultation_id: str, data: ConsentCreate, now: datetime
+) -> Consent:
+    consultation = await get_consultation(session=session, consultation_id=consultation_id)
+    if data.obtained_at > now + CLOCK_SKEW:
+        raise InvalidInput(
+            fields=[
+                FieldProblem(
+                    "obtained_at",
+                    Text("同意取得日時が未来になっています。", "Consent cannot be obtained in the future."),
+                    "in_future",
+                )
+            ]
+        )
+    consent = Consent(
+        id=new_id(),
+        tenant_id=consultation.tenant_id,
+        consultation_id=consultation.id,
+        purposes=list(data.purposes),
+        data_classes=list(data.data_classes),
+        organisations=list(data.organisations),
+        obtained_at=data.obtained_at,
+        method=data.method.value,
+        obtained_by=data.obtained_by,
+        explained=data.explained,
+        valid_from=data.valid_from or data.obtained_at,
+        withdrawn_at=None,
+        withdrawal_reason=None,
+        recorded_at=now,
+    )
+    session.add(consent)
+    await session.flush()
+    return consent
+
+
+async def consents_of(*, session: AsyncSession, consultation_id: str) -> list[Consent]:
+    result = await session.scalars(
+        select(Consent).where(Consent.consultation_id == consultation_id).order_by(Consent.recorded_at)
+    )
+    return list(result.all())
+
+
+async def withdraw_consent(
+    *, session: AsyncSession, consultation_id: str, consent_id: str, data: ConsentWithdraw, now: datetime
+) -> Consent:
+    """同意の撤回: stops new sharing at once; the other services hear it as ConsentWithdrawn."""
+    consent = await session.get(Consent, consent_id)
+    if consent is None or consent.consultation_id != consultation_id:
+        raise ConsentNotFound()
+    rules.check_withdrawable(consent)
+    consent.withdrawn_at = min(data.withdrawn_at or now, now)
+    consent.withdrawal_reason = data.reason
+    await emit(
+        session,
+        messaging,
+        ConsentWithdrawn(
+            consent_id=consent.id,
+            consultation_id=consent.consultation_id,
+            tenant_id=consent.tenant_id,
+            withdrawn_at=consent.withdrawn_at,
+        ),
+    )
+    return consent
+
+
+def to_out(consent: Consent, now: datetime) -> ConsentOut:
+    return ConsentOut(
+        id=consent.id,
+        consultation_id=consent.consultation_id,
+        purposes=consent.purposes,
+        data_classes=consent.data_classes,
+        organisations=consent.organisations,
+        obtained_at=consent.obtained_at,
+        method=consent.method,
+        obtained_by=consent.obtained_by,
+        explained=consent.explained,
+        valid_from=consent.valid_from,
+        withdrawn_at=consent.withdrawn_at,
+        withdrawal_reason=consent.withdrawal_reason,
+        active=rules.is_active(consent, now),
+    )

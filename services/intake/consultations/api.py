@@ -1,0 +1,81 @@
+"""HTTP for consultations: translate requests to use cases; no rules here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from services.intake.consultations import service
+from services.intake.consultations.concerns import Concern, Field
+from services.intake.consultations.schemas import ConsultationCreate, ConsultationListItem, ConsultationOut, Urgency
+from services.intake.deps import IntakeDb
+from services.intake.referrals.service import referrals_of
+from shared.db import utcnow
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+
+router = APIRouter(prefix="/intake/v1/consultations", tags=["consultations"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConsultationOut,
+    operation_id="recordConsultation",
+    summary="相談受付: record a consultation",
+)
+async def record_consultation(body: ConsultationCreate, db: IntakeDb, response: Response) -> ConsultationOut:
+    async with db.transaction() as session:
+        consultation = await service.record_consultation(session=session, data=body, now=utcnow())
+        out = service.to_out(consultation, [])
+    response.headers["Location"] = f"{router.prefix}/{out.id}"
+    return out
+
+
+@router.get(
+    "/{consultation_id}",
+    response_model=ConsultationOut,
+    operation_id="getConsultation",
+    summary="Get one consultation with its referrals",
+)
+async def get_consultation(consultation_id: str, db: IntakeDb) -> ConsultationOut:
+    async with db.transaction() as session:
+        consultation = await service.get_consultation(session=session, consultation_id=consultation_id)
+        referrals = await referrals_of(session=session, consultation_id=consultation.id)
+        return service.to_out(consultation, referrals)
+
+
+@router.get(
+    "",
+    response_model=Page[ConsultationListItem],
+    operation_id="listConsultations",
+    summary="List consultations, newest first",
+)
+async def list_consultations(
+    db: IntakeDb,
+    tenant_id: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    window_code: Annotated[str | None, Query(max_length=40)] = None,
+    urgency: Urgency | None = None,
+    main_concern: Concern | None = None,
+    concern: Concern | None = None,
+    welfare_field: Field | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    name_kana: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[ConsultationListItem]:
+    filters = service.ConsultationFilters(
+        tenant_id=tenant_id,
+        window_code=window_code,
+        urgency=urgency.value if urgency else None,
+        main_concern=main_concern.value if main_concern else None,
+        concern=concern.value if concern else None,
+        welfare_field=welfare_field.value if welfare_field else None,
+        received_from=received_from,
+        received_to=received_to,
+        name_kana=name_kana,
+    )
+    async with db.transaction() as session:
+        return await service.list_consultations(session=session, filters=filters, cursor=cursor, limit=limit)

@@ -1,0 +1,246 @@
+"""Use cases of the consultation record. Functions stage changes; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.consultations import rules
+from services.intake.consultations.concerns import LABELS_JA, Concern, fields_of
+from services.intake.consultations.models import Consultation
+from services.intake.consultations.schemas import (
+    ConcernOut,
+    ConsultationCreate,
+    ConsultationListItem,
+    ConsultationOut,
+    ReferralSummary,
+)
+from services.intake.referrals.models import Referral
+from services.intake.windows.models import Window
+from shared.db import new_id
+from shared.errors import FieldProblem, InvalidInput, NotFound, Text
+from shared.pagination import Page, decode_cursor, encode_cursor
+
+JST = timezone(timedelta(hours=9))
+
+
+class ConsultationNotFound(NotFound):
+    slug = "consultation-not-found"
+    title = Text("相談が見つかりません。", "Consultation not found.")
+
+
+class UnknownWindow(InvalidInput):
+    slug = "unknown-window"
+    title = Text("登録されていない相談窓口です。", "Unknown consultation window.")
+
+
+async def find_window(*, session: AsyncSession, code: str) -> Window:
+    window = await session.get(Window, code)
+    if window is None or not window.active:
+        raise UnknownWindow(
+            fields=[
+                FieldProblem(
+                    "window_code",
+                    Text(f"窓口コード {code} は登録されていません。", f"No active window has code {code}."),
+                    "unknown_window",
+                )
+            ]
+        )
+    return window
+
+
+async def record_consultation(*, session: AsyncSession, data: ConsultationCreate, now: datetime) -> Consultation:
+    """相談受付: record what the window heard. Any concern, any person: the window never refuses."""
+    window = await find_window(session=session, code=data.window_code)
+    concern_codes = [c.code for c in data.concerns]
+    rules.check_concerns(concern_codes, data.main_concern)
+    birth_dates: dict[str, date | None] = {"person.birth_date": data.person.birth_date}
+    for index, member in enumerate(data.household):
+        birth_dates[f"household[{index}].birth_date"] = member.birth_date
+    rules.check_dates(received_at=data.received_at, birth_dates=birth_dates, now=now, today=_jst_today(now))
+
+    welfare_fields = [f.value for f in fields_of(concern_codes)]
+    person = data.person.model_dump(mode="json", exclude={"name", "name_kana", "birth_date"})
+    if data.visitor is not None:
+        person["visitor"] = data.visitor.model_dump(mode="json")
+    consultation = Consultation(
+        id=new_id(),
+        tenant_id=window.tenant_id,
+        window_code=window.code,
+        received_at=data.received_at,
+        channel=data.channel.value,
+        source=data.source.value if data.source else None,
+        received_by=data.received_by,
+        person_name=data.person.name,
+        person_name_kana=data.person.name_kana,
+        person_birth_date=data.person.birth_date,
+        person=person,
+        household=[m.model_dump(mode="json") for m in data.household],
+        concerns=[c.model_dump(mode="json") for c in data.concerns],
+        main_concern=data.main_concern.value,
+        welfare_fields=welfare_fields,
+        concern_index=_index(c.value for c in concern_codes),
+        field_index=_index(welfare_fields),
+        urgency=data.urgency.value,
+        wishes=data.wishes,
+        notes=data.notes,
+        created_at=now,
+        version=1,
+    )
+    session.add(consultation)
+    await session.flush()
+    return consultation
+
+
+async def get_consultation(*, session: AsyncSession, consultation_id: str) -> Consultation:
+    consultation = await session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise ConsultationNotFound()
+    return consultation
+
+
+@dataclass(frozen=True)
+class ConsultationFilters:
+    tenant_id: str | None = None
+    window_code: str | None = None
+    urgency: str | None = None
+    main_concern: str | None = None
+    concern: str | None = None
+    welfare_field: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    name_kana: str | None = None
+
+
+async def list_consultations(
+    *, session: AsyncSession, filters: ConsultationFilters, cursor: str | None, limit: int
+) -> Page[ConsultationListItem]:
+    """Newest first, by (received_at, id), so pages never skip or repeat a row."""
+    query = select(Consultation)
+    conditions: list[Any] = []
+    for column, value in (
+        (Consultation.tenant_id, filters.tenant_id),
+        (Consultation.window_code, filters.window_code),
+        (Consultation.urgency, filters.urgency),
+        (Consultation.main_concern, filters.main_concern),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if filters.received_from is not None:
+        conditions.append(Consultation.received_at >= filters.received_from)
+    if filters.received_to is not None:
+        conditions.append(Consultation.received_at < filters.received_to)
+    if filters.name_kana is not None:
+        conditions.append(Consultation.person_name_kana.startswith(filters.name_kana, autoescape=True))
+    if filters.concern is not None:
+        conditions.append(Consultation.concern_index.contains(f"|{filters.concern}|", autoescape=True))
+    if filters.welfare_field is not None:
+        conditions.append(Consultation.field_index.contains(f"|{filters.welfare_field}|", autoescape=True))
+    if cursor is not None:
+        last_received_at, last_id = _cursor_position(cursor)
+        conditions.append(
+            or_(
+                Consultation.received_at < last_received_at,
+                and_(Consultation.received_at == last_received_at, Consultation.id < last_id),
+            )
+        )
+    query = (
+        query.where(*conditions)
+        .order_by(Consultation.received_at.desc(), Consultation.id.desc())
+        .limit(limit + 1)
+    )
+    items = list((await session.scalars(query)).all())
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        tail = items[-1]
+        next_cursor = encode_cursor([tail.received_at.isoformat(), tail.id])
+    return Page(items=[to_list_item(c) for c in items], next_cursor=next_cursor)
+
+
+def _cursor_position(cursor: str) -> tuple[datetime, str]:
+    received_at_text, last_id = decode_cursor(cursor, arity=2)
+    try:
+        return datetime.fromisoformat(str(received_at_text)), str(last_id)
+    except ValueError:
+        decode_cursor("", arity=2)  # raises the same problem as any other bad cursor
+        raise
+
+
+def _index(codes: Iterable[str]) -> str:
+    """'|a|b|': list membership as a portable LIKE on both SQLite and PostgreSQL."""
+    return "|" + "|".join(codes) + "|"
+
+
+def _jst_today(now: datetime) -> date:
+    return now.astimezone(JST).date()
+
+
+def to_out(consultation: Consultation, referrals: list[Referral]) -> ConsultationOut:
+    person = dict(consultation.person)
+    visitor = person.pop("visitor", None)
+    person.update(
+        name=consultation.person_name,
+        name_kana=consultation.person_name_kana,
+        birth_date=consultation.person_birth_date,
+    )
+    return ConsultationOut.model_validate(
+        {
+            "id": consultation.id,
+            "tenant_id": consultation.tenant_id,
+            "window_code": consultation.window_code,
+            "received_at": consultation.received_at,
+            "channel": consultation.channel,
+            "source": consultation.source,
+            "received_by": consultation.received_by,
+            "person": person,
+            "visitor": visitor,
+            "household": consultation.household,
+            "concerns": [
+                ConcernOut(
+                    code=Concern(c["code"]),
+                    label=LABELS_JA[Concern(c["code"])],
+                    detail=c.get("detail"),
+                    main=c["code"] == consultation.main_concern,
+                )
+                for c in consultation.concerns
+            ],
+            "main_concern": consultation.main_concern,
+            "welfare_fields": consultation.welfare_fields,
+            "urgency": consultation.urgency,
+            "wishes": consultation.wishes,
+            "notes": consultation.notes,
+            "created_at": consultation.created_at,
+            "referrals": [
+                ReferralSummary(
+                    id=r.id,
+                    status=r.status,
+                    status_reason=r.status_reason,
+                    case_id=r.case_id,
+                    case_number=r.case_number,
+                    referred_at=r.referred_at,
+                )
+                for r in referrals
+            ],
+        }
+    )
+
+
+def to_list_item(c: Consultation) -> ConsultationListItem:
+    return ConsultationListItem(
+        id=c.id,
+        tenant_id=c.tenant_id,
+        window_code=c.window_code,
+        received_at=c.received_at,
+        channel=c.channel,  # type: ignore[arg-type]
+        person_name=c.person_name,
+        person_name_kana=c.person_name_kana,
+        main_concern=Concern(c.main_concern),
+        welfare_fields=c.welfare_fields,
+        urgency=c.urgency,  # type: ignore[arg-type]
+    )

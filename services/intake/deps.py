@@ -1,0 +1,3 @@
+from shared.runtime import database_dependency
+
+IntakeDb = database_dependency("intake")

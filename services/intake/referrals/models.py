@@ -1,0 +1,28 @@
+"""多機関協働事業へのつなぎ: a referral and its answer from coordination."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.intake.db import Base
+from shared.db import UTCDateTime
+
+
+class Referral(Base):
+    __tablename__ = "referrals"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(6), index=True)
+    consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id"), index=True)
+    consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"))
+    window_code: Mapped[str] = mapped_column(String(40), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    case_number: Mapped[str | None] = mapped_column(String(20))
+    referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

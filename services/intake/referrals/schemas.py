@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from services.intake.referrals.rules import ReferralStatus
+
+
+class ReferralCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: Annotated[str, StringConstraints(max_length=4000)] | None = None
+
+
+class ReferralOut(BaseModel):
+    id: str
+    tenant_id: str
+    consultation_id: str
+    consent_id: str
+    window_code: str
+    reason: str | None
+    status: ReferralStatus
+    status_reason: str | None
+    case_id: str | None
+    case_number: str | None
+    referred_at: datetime
+    answered_at: datetime | None

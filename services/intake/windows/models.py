@@ -1,0 +1,20 @@
+"""相談窓口: the consultation windows of each municipality."""
+
+from sqlalchemy import Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.intake.db import Base
+
+
+class Window(Base):
+    __tablename__ = "windows"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(6), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(20))  # elderly_care | disability | children | hardship | other
+    operator_name: Mapped[str] = mapped_column(String(200))
+    operation: Mapped[str] = mapped_column(String(20))  # direct (直営) | commissioned (委託)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    catchment: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,0 +1,142 @@
+"""Every event the services exchange, version 1. Import this module to register them all.
+
+Personal data travels only inside the parts the person's consent covers: `CaseReferred` carries
+`person`, `household` and `notes` only when the consent's data classes include them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.events.registry import Event, register
+
+DataClass = Literal["identity", "contact", "household", "concerns", "notes", "tax"]
+Purpose = Literal["collaboration", "participation", "outreach", "support_meeting"]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConsentScope(_Part):
+    consent_id: str
+    purposes: list[Purpose]
+    data_classes: list[DataClass]
+    organisations: list[str]
+    obtained_at: datetime
+    method: str
+
+
+class ReferredAddress(_Part):
+    postal_code: str | None = None
+    text: str
+
+
+class ReferredPerson(_Part):
+    """The person as far as consent allows: identity fields and/or contact fields."""
+
+    name: str | None = None
+    name_kana: str | None = None
+    birth_date: date | None = None
+    sex: str | None = None
+    address: ReferredAddress | None = None
+    phone: str | None = None
+
+
+class ReferredHouseholdMember(_Part):
+    name: str | None = None
+    relation: str
+    birth_date: date | None = None
+    age: int | None = None
+    note: str | None = None
+
+
+@register
+class CaseReferred(Event):
+    """A window referred a consultation to multi-agency collaboration with the person's consent."""
+
+    name = "CaseReferred"
+    producer = "intake"
+
+    referral_id: str
+    consultation_id: str
+    tenant_id: str
+    window_code: str
+    referred_at: datetime
+    urgency: str
+    main_concern: str | None
+    concerns: list[str]
+    welfare_fields: list[str]
+    reason: str | None
+    consent: ConsentScope
+    person: ReferredPerson | None = None
+    household: list[ReferredHouseholdMember] | None = None
+    notes: str | None = None
+
+    def aggregate_id(self) -> str:
+        return self.referral_id
+
+
+@register
+class ConsentWithdrawn(Event):
+    """The person withdrew a consent: no new sharing under it from now on."""
+
+    name = "ConsentWithdrawn"
+    producer = "intake"
+
+    consent_id: str
+    consultation_id: str
+    tenant_id: str
+    withdrawn_at: datetime
+
+    def aggregate_id(self) -> str:
+        return self.consultation_id
+
+
+@register
+class CaseOpened(Event):
+    """Coordination opened a case from a referral: the referral is accepted."""
+
+    name = "CaseOpened"
+    producer = "coordination"
+
+    case_id: str
+    case_number: str
+    referral_id: str
+    consultation_id: str
+    tenant_id: str
+    window_code: str
+    opened_at: datetime
+
+    def aggregate_id(self) -> str:
+        return self.referral_id
+
+
+class _ReferralAnswered(Event):
+    producer = "coordination"
+
+    case_id: str
+    referral_id: str
+    tenant_id: str
+    reason: str
+    answered_at: datetime
+
+    def aggregate_id(self) -> str:
+        return self.referral_id
+
+
+@register
+class ReferralDeclined(_ReferralAnswered):
+    """Coordination will not take the case on (e.g. one agency can resolve it alone)."""
+
+    name = "ReferralDeclined"
+
+
+@register
+class ReferralReturned(_ReferralAnswered):
+    """Coordination sent the referral back to the window, e.g. for more information."""
+
+    name = "ReferralReturned"

@@ -1,0 +1,57 @@
+"""The CloudEvents 1.0 envelope, and its binary-mode mapping to Kafka headers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SPEC_VERSION = "1.0"
+SOURCE_PREFIX = "/jusou/"
+
+
+class CloudEvent(BaseModel):
+    """One event as it travels: context attributes plus JSON `data`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    specversion: str = SPEC_VERSION
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    source: str
+    type: str
+    subject: str
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    datacontenttype: str = "application/json"
+    dataschema: str | None = None
+    # Extension attribute: the municipality (6-digit local government code) the event belongs to.
+    tenantid: str | None = None
+    data: dict[str, Any]
+
+    def to_kafka(self) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+        """Binary content mode: attributes as ce_* headers, data as the value, subject as the key."""
+        headers: list[tuple[str, bytes]] = [("content-type", self.datacontenttype.encode())]
+        for name in ("specversion", "id", "source", "type", "subject", "dataschema", "tenantid"):
+            value = getattr(self, name)
+            if value is not None:
+                headers.append((f"ce_{name}", str(value).encode()))
+        headers.append(("ce_time", self.time.isoformat().encode()))
+        value_bytes = json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
+        return self.subject.encode(), value_bytes, headers
+
+    @classmethod
+    def from_kafka(cls, value: bytes | None, headers: list[tuple[str, bytes]] | tuple[Any, ...]) -> CloudEvent:
+        attrs: dict[str, Any] = {}
+        for key, raw in headers:
+            if key.startswith("ce_"):
+                attrs[key[3:]] = raw.decode()
+            elif key == "content-type":
+                attrs["datacontenttype"] = raw.decode()
+        attrs["data"] = json.loads(value or b"{}")
+        return cls.model_validate(attrs)
+
+    def to_json(self) -> dict[str, Any]:
+        """Structured mode, as stored in the outbox and the dead-letter records."""
+        return self.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,130 @@
+"""Versioned event models: producers and consumers validate against the same classes.
+
+An incompatible change is a new class with a new version, never an edit of an old one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.events.envelope import SOURCE_PREFIX, CloudEvent
+
+TYPE_PREFIX = "jp.jusou."
+
+
+class Event(BaseModel):
+    """Base of every domain event. Subclasses set the ClassVars and declare `data` fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: ClassVar[str]  # past-tense fact, e.g. "CaseReferred"
+    version: ClassVar[int] = 1
+    producer: ClassVar[str]  # the service that owns the fact, e.g. "intake"
+
+    @classmethod
+    def cloudevent_type(cls) -> str:
+        return f"{TYPE_PREFIX}{cls.producer}.{cls.name}.v{cls.version}"
+
+    @classmethod
+    def topic(cls) -> str:
+        return topic_for(cls.producer, cls.version)
+
+    def aggregate_id(self) -> str:
+        """The key that keeps one aggregate's events in order (usually the case or referral id)."""
+        raise NotImplementedError
+
+    def tenant(self) -> str | None:
+        value = getattr(self, "tenant_id", None)
+        return str(value) if value is not None else None
+
+    def to_cloudevent(self) -> CloudEvent:
+        return CloudEvent(
+            source=f"{SOURCE_PREFIX}{self.producer}",
+            type=self.cloudevent_type(),
+            subject=self.aggregate_id(),
+            dataschema=f"{SOURCE_PREFIX}schemas/{self.cloudevent_type()}",
+            tenantid=self.tenant(),
+            data=self.model_dump(mode="json"),
+        )
+
+
+def topic_for(producer: str, version: int = 1) -> str:
+    return f"{producer}.events.v{version}"
+
+
+def dead_letter_topic(consumer: str) -> str:
+    return f"{consumer}.deadletter.v1"
+
+
+class UnknownEventType(LookupError):
+    pass
+
+
+_REGISTRY: dict[str, type[Event]] = {}
+
+E = TypeVar("E", bound=type[Event])
+
+
+def register(cls: E) -> E:
+    key = cls.cloudevent_type()
+    existing = _REGISTRY.get(key)
+    if existing is not None and existing is not cls:
+        raise RuntimeError(f"event type {key} registered twice")
+    _REGISTRY[key] = cls
+    return cls
+
+
+def model_for(cloudevent_type: str) -> type[Event]:
+    try:
+        return _REGISTRY[cloudevent_type]
+    except KeyError:
+        raise UnknownEventType(cloudevent_type) from None
+
+
+def decode(envelope: CloudEvent) -> Event:
+    """Validate an envelope's data against its registered model (raises on unknown or invalid)."""
+    return model_for(envelope.type).model_validate(envelope.data)
+
+
+def registered() -> dict[str, type[Event]]:
+    return dict(_REGISTRY)
+
+
+def asyncapi_document() -> dict[str, Any]:
+    """The event catalogue as an AsyncAPI 3.0 document, generated from the models themselves."""
+    channels: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    for type_name, cls in sorted(_REGISTRY.items()):
+        message_name = f"{cls.name}V{cls.version}"
+        messages[message_name] = {
+            "name": cls.name,
+            "title": f"{cls.name} v{cls.version}",
+            "summary": (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",
+            "contentType": "application/json",
+            "bindings": {"kafka": {"key": {"type": "string", "description": "aggregate id"}}},
+            "headers": {
+                "type": "object",
+                "properties": {"ce_type": {"const": type_name}, "ce_specversion": {"const": "1.0"}},
+            },
+            "payload": cls.model_json_schema(ref_template="#/components/schemas/{model}"),
+        }
+        channel = channels.setdefault(
+            cls.topic(), {"address": cls.topic(), "messages": {}, "description": f"events of {cls.producer}"}
+        )
+        channel["messages"][message_name] = {"$ref": f"#/components/messages/{message_name}"}
+        operations[f"publish{message_name}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{cls.topic()}"},
+            "messages": [{"$ref": f"#/channels/{cls.topic()}/messages/{message_name}"}],
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {"title": "重層的支援体制 event catalogue", "version": "1"},
+        "defaultContentType": "application/json",
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages},
+    }

@@ -1,0 +1,127 @@
+"""HTTP plumbing common to every service: body-size limit, request ids, health endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import FieldProblem, PayloadTooLarge, Text, problem_response
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuse bodies over `max_bytes` with 413, whether announced by Content-Length or streamed."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            Request(scope),
+            status=PayloadTooLarge.status,
+            slug=PayloadTooLarge.slug,
+            title=PayloadTooLarge.title,
+            detail=Text(
+                f"送信できるのは {self.max_bytes} バイトまでです。",
+                f"The body may be at most {self.max_bytes} bytes.",
+            ),
+            fields=[FieldProblem("body", Text("大きすぎます。", "Too large."), "too_large")],
+        )
+        await response(scope, receive, send)
+
+
+class RequestId:
+    """Give every request an id (or keep the caller's) and echo it, for tracing across services."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode(errors="ignore")
+        request_id = incoming if 0 < len(incoming) <= 128 else str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = request_id
+        if not incoming:
+            scope["headers"] = [*scope.get("headers", []), (b"x-request-id", request_id.encode())]
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+Check = Callable[[], Awaitable[None]]
+
+
+def health_router(prefix: str, checks: Callable[[Request], dict[str, Check]]) -> APIRouter:
+    """`/healthz`: the process is alive. `/readyz`: its database and bus answer."""
+    router = APIRouter(prefix=prefix, tags=["health"])
+
+    @router.get("/healthz", operation_id=f"healthz{prefix.replace('/', '_')}", summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", operation_id=f"readyz{prefix.replace('/', '_')}", summary="Readiness")
+    async def readyz(request: Request) -> JSONResponse:
+        results: dict[str, Any] = {}
+        ready = True
+        for name, check in checks(request).items():
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as exc:
+                ready = False
+                results[name] = f"failed: {type(exc).__name__}"
+        return JSONResponse(
+            {"status": "ok" if ready else "unavailable", "checks": results}, status_code=200 if ready else 503
+        )
+
+    return router

@@ -1,0 +1,1 @@
+"""Reliable messaging: outbox (producer side), relay, inbox and dead letters (consumer side)."""

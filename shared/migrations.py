@@ -1,0 +1,69 @@
+"""Alembic per service: each service's `migrations/` folder, its own version table, its own schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+
+from shared.db import Database
+
+
+def alembic_config(migrations_dir: Path, schema: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("version_locations", str(migrations_dir / "versions"))
+    config.attributes["schema"] = schema
+    return config
+
+
+async def upgrade(db: Database, migrations_dir: Path, revision: str = "head") -> None:
+    """Bring the service's schema to `revision`. Safe to run from several replicas at once."""
+    config = alembic_config(migrations_dir, db.schema)
+    async with db.engine.begin() as conn:
+        if not db.is_sqlite:
+            # Replicas of one service starting together take turns; other services do not wait.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": f"migrate:{db.schema}"})
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
+        await conn.run_sync(_run_command, config, "upgrade", revision)
+
+
+async def autogenerate(db: Database, migrations_dir: Path, message: str) -> None:
+    """Write a new revision from the difference between the models and the database at head."""
+    config = alembic_config(migrations_dir, db.schema)
+    await upgrade(db, migrations_dir)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_run_command, config, "revision", message)
+
+
+def _run_command(connection: Connection, config: Config, name: str, arg: str) -> None:
+    config.attributes["connection"] = connection
+    if name == "upgrade":
+        command.upgrade(config, arg)
+    else:
+        command.revision(config, message=arg, autogenerate=True)
+
+
+def run_env(context: EnvironmentContext, metadata: MetaData) -> None:
+    """The body of every service's migrations/env.py."""
+    connection: Connection | None = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("run migrations through `python -m services.cli migrate`")
+    schema: str = context.config.attributes["schema"]
+    is_sqlite = connection.dialect.name == "sqlite"
+    options: dict[str, Any] = {
+        "connection": connection,
+        "target_metadata": metadata,
+        "compare_type": True,
+        "render_as_batch": is_sqlite,
+    }
+    if not is_sqlite:
+        options["version_table_schema"] = schema
+    context.configure(**options)
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,78 @@
+"""Configuration from the environment: the run mode is configuration, never a code fork."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SERVICE_NAMES: tuple[str, ...] = ("intake", "coordination", "participation", "outreach", "directory")
+
+
+class Settings(BaseSettings):
+    """Every knob of a service process. Each field is an environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    run_mode: Literal["embedded", "distributed"] = "embedded"
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL (postgresql+asyncpg://…); each service uses its own schema.",
+    )
+    kafka_bootstrap_servers: str | None = None
+    # Apache Kafka wants the idempotent producer; Tansu's memory engine refuses it.
+    kafka_enable_idempotence: bool = True
+    kafka_topic_partitions: int = Field(default=6, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    migrate_on_start: bool = True
+    max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    outbox_batch_size: int = Field(default=100, ge=1)
+    outbox_lease_seconds: float = Field(default=30.0, gt=0)
+    consumer_max_attempts: int = Field(default=3, ge=1)
+    consumer_retry_backoff_seconds: float = Field(default=0.05, ge=0)
+    log_level: str = "INFO"
+    # The services this process hosts; empty means all five (embedded) or the one named by the app.
+    services: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _split_services(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("services")
+    @classmethod
+    def _known_services(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(SERVICE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown services: {', '.join(unknown)}")
+        return value
+
+    def require_distributed(self) -> None:
+        """Distributed mode must be pointed at real servers; refuse to guess."""
+        if self.run_mode != "distributed":
+            return
+        missing = [
+            name
+            for name, value in (
+                ("DATABASE_URL", self.database_url),
+                ("KAFKA_BOOTSTRAP_SERVERS", self.kafka_bootstrap_servers),
+            )
+            if not value
+        ]
+        if missing:
+            raise RuntimeError(f"RUN_MODE=distributed needs {' and '.join(missing)}")
+        assert self.database_url is not None
+        if not self.database_url.startswith("postgresql+asyncpg://"):
+            raise RuntimeError("DATABASE_URL must be a postgresql+asyncpg:// URL in distributed mode")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

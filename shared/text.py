@@ -1,0 +1,27 @@
+"""Japanese text helpers: NFKC and kana folding, the way people at a window type names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_HIRAGANA_START, _HIRAGANA_END = 0x3041, 0x3096
+_KATAKANA_OFFSET = 0x60
+_KANA_READING = re.compile(r"^[\u30A1-\u30FA\u30FC\u30FB\u3000 ]+$")
+
+
+def to_katakana(value: str) -> str:
+    """NFKC (half-width ｶﾅ to full width), then hiragana to katakana."""
+    normalized = unicodedata.normalize("NFKC", value)
+    return "".join(
+        chr(ord(ch) + _KATAKANA_OFFSET) if _HIRAGANA_START <= ord(ch) <= _HIRAGANA_END else ch
+        for ch in normalized
+    )
+
+
+def normalize_kana_reading(value: str) -> str | None:
+    """A フリガナ in full-width katakana with single spaces, or None if it is not a kana reading."""
+    folded = re.sub(r"[\s\u3000]+", " ", to_katakana(value)).strip()
+    if not folded or not _KANA_READING.match(folded):
+        return None
+    return folded
