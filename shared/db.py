@@ -83,7 +83,9 @@ class Database:
         else:
             connect_args["server_settings"] = {"search_path": schema, "application_name": f"jusou-{schema}"}
             engine_args.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args=connect_args, **engine_args)
+        self.engine: AsyncEngine = create_async_engine(
+            url, echo=echo, connect_args=connect_args, **engine_args
+        )
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)

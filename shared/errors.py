@@ -237,8 +237,12 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
             status=400,
             slug="malformed-json",
             title=Text("JSON として読めません。", "The body is not valid JSON."),
-            detail=Text("リクエスト本文の JSON 構文を確認してください。", "Check the JSON syntax of the body."),
-            fields=[FieldProblem("body", Text("JSON の構文エラーです。", "JSON syntax error."), "json_invalid")],
+            detail=Text(
+                "リクエスト本文の JSON 構文を確認してください。", "Check the JSON syntax of the body."
+            ),
+            fields=[
+                FieldProblem("body", Text("JSON の構文エラーです。", "JSON syntax error."), "json_invalid")
+            ],
         )
     fields = [
         FieldProblem(_field_path(e.get("loc", ())), _validation_message(e), str(e.get("type", "invalid")))
@@ -277,7 +281,9 @@ _HTTP_TITLES: dict[int, Text] = {
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    title = _HTTP_TITLES.get(exc.status_code, Text("要求を処理できません。", "The request cannot be processed."))
+    title = _HTTP_TITLES.get(
+        exc.status_code, Text("要求を処理できません。", "The request cannot be processed.")
+    )
     return problem_response(
         request,
         status=exc.status_code,

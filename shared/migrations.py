@@ -16,6 +16,7 @@ from shared.db import Database
 
 def alembic_config(migrations_dir: Path, schema: str) -> Config:
     config = Config()
+    config.set_main_option("path_separator", "os")
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("version_locations", str(migrations_dir / "versions"))
     config.attributes["schema"] = schema
@@ -28,7 +29,9 @@ async def upgrade(db: Database, migrations_dir: Path, revision: str = "head") ->
     async with db.engine.begin() as conn:
         if not db.is_sqlite:
             # Replicas of one service starting together take turns; other services do not wait.
-            await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": f"migrate:{db.schema}"})
+            await conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": f"migrate:{db.schema}"}
+            )
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
         await conn.run_sync(_run_command, config, "upgrade", revision)
 

@@ -35,7 +35,14 @@ def decode_cursor(cursor: str, *, arity: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != arity:
         raise InvalidInput(
             Text("カーソルが正しくありません。", "The cursor is not valid."),
-            fields=[FieldProblem("cursor", Text("前の応答の next_cursor を指定してください。",
-                                                "Pass next_cursor from the previous page."))],
+            fields=[
+                FieldProblem(
+                    "cursor",
+                    Text(
+                        "前の応答の next_cursor を指定してください。",
+                        "Pass next_cursor from the previous page.",
+                    ),
+                )
+            ],
         )
     return values

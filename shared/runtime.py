@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -105,15 +105,10 @@ def runtimes_of(app: FastAPI) -> dict[str, ServiceRuntime]:
     return runtimes
 
 
-def build_app(
-    definitions: Sequence[ServiceDefinition],
-    settings: Settings,
-    *,
-    title: str,
-    description: str = "",
-    bus: Bus | None = None,
-) -> FastAPI:
-    """One FastAPI app hosting the given services, each with its own database, sharing one bus."""
+def _lifespan(
+    definitions: Sequence[ServiceDefinition], settings: Settings, bus: Bus | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start order: migrate and subscribe every service, start the bus, then the relays."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -135,7 +130,22 @@ def build_app(
             for runtime in runtimes.values():
                 await runtime.dispose()
 
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    return lifespan
+
+
+def build_app(
+    definitions: Sequence[ServiceDefinition],
+    settings: Settings,
+    *,
+    title: str,
+    description: str = "",
+    bus: Bus | None = None,
+) -> FastAPI:
+    """One FastAPI app hosting the given services, each with its own database, sharing one bus."""
+
+    app = FastAPI(
+        title=title, description=description, version="1", lifespan=_lifespan(definitions, settings, bus)
+    )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestId)

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str | None = None
     # Apache Kafka wants the idempotent producer; Tansu's memory engine refuses it.
     kafka_enable_idempotence: bool = True
+    # Prefix for topics and consumer groups, so environments can share one cluster ("staging.").
+    kafka_namespace: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
     kafka_topic_partitions: int = Field(default=6, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
     migrate_on_start: bool = True

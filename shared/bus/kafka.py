@@ -35,16 +35,20 @@ class KafkaBus:
         self._servers = settings.kafka_bootstrap_servers
         self._settings = settings
         self._client_id = client_id
+        self._namespace = settings.kafka_namespace
         self._groups: list[_Group] = []
         self._topics: set[str] = set()
         self._producer: AIOKafkaProducer | None = None
 
     def subscribe(self, consumer: str, topics: Sequence[str], deliver: Delivery) -> None:
-        self._groups.append(_Group(consumer=consumer, topics=list(topics), deliver=deliver))
-        self._topics.update(topics)
+        self._groups.append(_Group(consumer=consumer, topics=[self._ns(t) for t in topics], deliver=deliver))
+        self._topics.update(self._ns(t) for t in topics)
 
     def declare_topics(self, topics: Sequence[str]) -> None:
-        self._topics.update(topics)
+        self._topics.update(self._ns(t) for t in topics)
+
+    def _ns(self, name: str) -> str:
+        return f"{self._namespace}{name}"
 
     async def start(self) -> None:
         await self._create_topics()
@@ -61,7 +65,7 @@ class KafkaBus:
                 *group.topics,
                 bootstrap_servers=self._servers,
                 client_id=f"{self._client_id}-{group.consumer}",
-                group_id=group.consumer,
+                group_id=self._ns(group.consumer),
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 metadata_max_age_ms=5_000,
@@ -107,20 +111,25 @@ class KafkaBus:
                 for record in records:
                     await group.deliver(
                         Message(
-                            topic=record.topic,
+                            topic=record.topic.removeprefix(self._namespace),
                             key=record.key,
                             value=record.value or b"",
                             headers=tuple(record.headers or ()),
                         )
                     )
-                # The consumer has handled or dead-lettered each record: move the group on.
-                await client.commit({TopicPartition(partition.topic, partition.partition): records[-1].offset + 1})
+                # The consumer has handled or dead-lettered each record: move the group on. A failed
+                # commit (a rebalance) only means redelivery, which the inbox absorbs.
+                position = {TopicPartition(partition.topic, partition.partition): records[-1].offset + 1}
+                try:
+                    await client.commit(position)
+                except Exception:
+                    log.warning("offset commit failed for %s; records will be redelivered", group.consumer)
 
     async def publish(self, message: Message) -> None:
         if self._producer is None:
             raise RuntimeError("kafka bus is not started")
         await self._producer.send_and_wait(
-            message.topic, value=message.value, key=message.key, headers=list(message.headers)
+            self._ns(message.topic), value=message.value, key=message.key, headers=list(message.headers)
         )
 
     async def ping(self) -> None:

@@ -42,7 +42,9 @@ class CloudEvent(BaseModel):
         return self.subject.encode(), value_bytes, headers
 
     @classmethod
-    def from_kafka(cls, value: bytes | None, headers: list[tuple[str, bytes]] | tuple[Any, ...]) -> CloudEvent:
+    def from_kafka(
+        cls, value: bytes | None, headers: list[tuple[str, bytes]] | tuple[Any, ...]
+    ) -> CloudEvent:
         attrs: dict[str, Any] = {}
         for key, raw in headers:
             if key.startswith("ce_"):

@@ -23,7 +23,9 @@ async def get_case(case_id: str, db: CoordinationDb) -> CaseOut:
         return CaseOut.model_validate(await service.get_case(session=session, case_id=case_id))
 
 
-@router.get("", response_model=Page[CaseListItem], operation_id="listCases", summary="List cases, newest first")
+@router.get(
+    "", response_model=Page[CaseListItem], operation_id="listCases", summary="List cases, newest first"
+)
 async def list_cases(
     db: CoordinationDb,
     tenant_id: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,

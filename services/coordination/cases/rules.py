@@ -31,7 +31,10 @@ class InvalidCaseTransition(Conflict):
 def transition(current: str, target: CaseStatus) -> CaseStatus:
     if target not in TRANSITIONS[CaseStatus(current)]:
         raise InvalidCaseTransition(
-            Text(f"状態 {current} のケースを {target} にはできません。", f"A {current} case cannot become {target}.")
+            Text(
+                f"状態 {current} のケースを {target} にはできません。",
+                f"A {current} case cannot become {target}.",
+            )
         )
     return target
 

@@ -46,7 +46,9 @@ async def open_case(*, session: AsyncSession, referral: CaseReferred, now: datet
         welfare_fields=list(referral.welfare_fields),
         referral_reason=referral.reason,
         person=referral.person.model_dump(mode="json", exclude_none=True) if referral.person else None,
-        household=[m.model_dump(mode="json") for m in referral.household] if referral.household is not None else None,
+        household=[m.model_dump(mode="json") for m in referral.household]
+        if referral.household is not None
+        else None,
         notes=referral.notes,
         consent=referral.consent.model_dump(mode="json"),
         referred_at=referral.referred_at,
@@ -108,7 +110,13 @@ async def answer_referral(
     await emit(
         session,
         messaging,
-        event_type(case_id=case.id, referral_id=case.referral_id, tenant_id=case.tenant_id, reason=reason, answered_at=now),
+        event_type(
+            case_id=case.id,
+            referral_id=case.referral_id,
+            tenant_id=case.tenant_id,
+            reason=reason,
+            answered_at=now,
+        ),
     )
     return case
 
@@ -133,7 +141,9 @@ class CaseFilters:
     opened_to: datetime | None = None
 
 
-async def list_cases(*, session: AsyncSession, filters: CaseFilters, cursor: str | None, limit: int) -> Page[CaseListItem]:
+async def list_cases(
+    *, session: AsyncSession, filters: CaseFilters, cursor: str | None, limit: int
+) -> Page[CaseListItem]:
     conditions: list[Any] = []
     for column, value in (
         (Case.tenant_id, filters.tenant_id),

@@ -20,7 +20,9 @@ router = APIRouter(prefix="/intake/v1/consultations/{consultation_id}/consents",
     operation_id="recordConsent",
     summary="同意: record the person's consent to share",
 )
-async def record_consent(consultation_id: str, body: ConsentCreate, db: IntakeDb, response: Response) -> ConsentOut:
+async def record_consent(
+    consultation_id: str, body: ConsentCreate, db: IntakeDb, response: Response
+) -> ConsentOut:
     now = utcnow()
     async with db.transaction() as session:
         consent = await service.record_consent(
@@ -30,7 +32,9 @@ async def record_consent(consultation_id: str, body: ConsentCreate, db: IntakeDb
     return service.to_out(consent, now)
 
 
-@router.get("", response_model=list[ConsentOut], operation_id="listConsents", summary="Consents of a consultation")
+@router.get(
+    "", response_model=list[ConsentOut], operation_id="listConsents", summary="Consents of a consultation"
+)
 async def list_consents(consultation_id: str, db: IntakeDb) -> list[ConsentOut]:
     now = utcnow()
     async with db.transaction() as session:

@@ -9,7 +9,12 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.intake.consultations import service
 from services.intake.consultations.concerns import Concern, Field
-from services.intake.consultations.schemas import ConsultationCreate, ConsultationListItem, ConsultationOut, Urgency
+from services.intake.consultations.schemas import (
+    ConsultationCreate,
+    ConsultationListItem,
+    ConsultationOut,
+    Urgency,
+)
 from services.intake.deps import IntakeDb
 from services.intake.referrals.service import referrals_of
 from shared.db import utcnow

@@ -29,7 +29,10 @@ def check_concerns(concerns: list[Concern], main_concern: Concern) -> None:
         problems.append(
             FieldProblem(
                 "main_concern",
-                Text("主な課題（◎）は課題の中から選んでください。", "The main concern must be one of the concerns."),
+                Text(
+                    "主な課題（◎）は課題の中から選んでください。",
+                    "The main concern must be one of the concerns.",
+                ),
                 "not_in_concerns",
             )
         )
@@ -55,11 +58,15 @@ def check_dates(
             continue
         if born > today:
             problems.append(
-                FieldProblem(path, Text("生年月日が未来の日付です。", "The birth date is in the future."), "in_future")
+                FieldProblem(
+                    path, Text("生年月日が未来の日付です。", "The birth date is in the future."), "in_future"
+                )
             )
         elif born < OLDEST_BIRTH_DATE:
             problems.append(
-                FieldProblem(path, Text("生年月日が古すぎます。", "The birth date is implausibly old."), "too_old")
+                FieldProblem(
+                    path, Text("生年月日が古すぎます。", "The birth date is implausibly old."), "too_old"
+                )
             )
     if problems:
         raise InvalidInput(fields=problems)

@@ -8,7 +8,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from services.intake.consultations.concerns import Concern
 from shared.errors import BilingualValueError
@@ -71,7 +79,9 @@ def _kana(value: str) -> str:
 
 
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone)]
-KanaReading = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_kana)]
+KanaReading = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_kana)
+]
 
 
 class _Input(BaseModel):
@@ -108,7 +118,6 @@ class PersonIn(_Input):
     email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
 
 
-
 class VisitorIn(_Input):
     """来談者: who came, when it is not the person."""
 
@@ -136,7 +145,9 @@ class ConcernIn(_Input):
 
 
 class ConsultationCreate(_Input):
-    window_code: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(examples=["016314-W01"])
+    window_code: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+        examples=["016314-W01"]
+    )
     received_at: AwareDatetime = Field(examples=["2026-11-20T10:30:00+09:00"])
     channel: Channel
     source: Source | None = None
@@ -147,7 +158,9 @@ class ConsultationCreate(_Input):
     concerns: list[ConcernIn] = Field(min_length=1, max_length=16)
     main_concern: Concern = Field(description="The most pressing concern (◎); must be one of `concerns`.")
     urgency: Urgency = Urgency.normal
-    wishes: LongText | None = Field(default=None, description="What they want to consult about, their wishes.")
+    wishes: LongText | None = Field(
+        default=None, description="What they want to consult about, their wishes."
+    )
     notes: LongText | None = Field(default=None, description="What the window did; free text.")
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -54,7 +54,9 @@ async def find_window(*, session: AsyncSession, code: str) -> Window:
     return window
 
 
-async def record_consultation(*, session: AsyncSession, data: ConsultationCreate, now: datetime) -> Consultation:
+async def record_consultation(
+    *, session: AsyncSession, data: ConsultationCreate, now: datetime
+) -> Consultation:
     """相談受付: record what the window heard. Any concern, any person: the window never refuses."""
     window = await find_window(session=session, code=data.window_code)
     concern_codes = [c.code for c in data.concerns]

@@ -16,7 +16,9 @@ class ReferralStatus(StrEnum):
 
 
 TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
-    ReferralStatus.sent: frozenset({ReferralStatus.accepted, ReferralStatus.declined, ReferralStatus.returned}),
+    ReferralStatus.sent: frozenset(
+        {ReferralStatus.accepted, ReferralStatus.declined, ReferralStatus.returned}
+    ),
     ReferralStatus.accepted: frozenset({ReferralStatus.declined, ReferralStatus.returned}),
     ReferralStatus.declined: frozenset(),
     ReferralStatus.returned: frozenset(),

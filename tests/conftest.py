@@ -1,0 +1,42 @@
+"""Fixtures for every suite: an embedded system on temporary SQLite files, and an HTTP client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.embedded import create_app
+from shared.settings import Settings
+
+
+def embedded_settings(data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "run_mode": "embedded",
+        "data_dir": data_dir,
+        "outbox_poll_seconds": 0.05,
+        "consumer_retry_backoff_seconds": 0.01,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return embedded_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
