@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     kafka_enable_idempotence: bool = True
     # Prefix for topics and consumer groups, so environments can share one cluster ("staging.").
     kafka_namespace: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
+    # Consumer-group timings. A new group's first join waits about one session timeout (Tansu) or
+    # the initial rebalance delay (Apache Kafka, whose brokers refuse sessions under 6 s by default).
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=500)
+    kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=100)
+    kafka_rebalance_timeout_ms: int = Field(default=10_000, ge=500)
     kafka_topic_partitions: int = Field(default=6, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
     migrate_on_start: bool = True

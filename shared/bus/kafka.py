@@ -69,6 +69,9 @@ class KafkaBus:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 metadata_max_age_ms=5_000,
+                session_timeout_ms=self._settings.kafka_session_timeout_ms,
+                heartbeat_interval_ms=self._settings.kafka_heartbeat_interval_ms,
+                rebalance_timeout_ms=self._settings.kafka_rebalance_timeout_ms,
             )
             await group.client.start()
             group.task = asyncio.create_task(self._consume(group), name=f"kafka-consume-{group.consumer}")

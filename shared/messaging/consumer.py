@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -51,6 +52,8 @@ class EventConsumer:
         self.max_attempts = settings.consumer_max_attempts
         self.backoff = settings.consumer_retry_backoff_seconds
         self.handlers = {cls.cloudevent_type(): handler for cls, handler in handlers.items()}
+        # Counters an operator (and the delivery tests) can read: applied, duplicate, retried, dead_lettered.
+        self.stats: Counter[str] = Counter()
 
     def topics(self) -> list[str]:
         return sorted({model_for(t).topic() for t in self.handlers})
@@ -71,7 +74,8 @@ class EventConsumer:
         error = ""
         for attempt in range(1, self.max_attempts + 1):
             try:
-                await self.apply(envelope, handler)
+                applied = await self.apply(envelope, handler)
+                self.stats["applied" if applied else "duplicate"] += 1
                 return
             except PermanentFailure as exc:
                 await self._dead_letter(message, envelope, str(exc), attempts=attempt)
@@ -80,6 +84,7 @@ class EventConsumer:
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("%s failed on %s (attempt %d): %s", self.service, envelope.id, attempt, error)
                 if attempt < self.max_attempts:
+                    self.stats["retried"] += 1
                     await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
         await self._dead_letter(message, envelope, error, attempts=self.max_attempts)
 
@@ -123,6 +128,7 @@ class EventConsumer:
         self, message: Message, envelope: CloudEvent | None, error: str, *, attempts: int
     ) -> None:
         log.error("%s dead-letters a message from %s: %s", self.service, message.topic, error)
+        self.stats["dead_lettered"] += 1
         headers = dict((k, v.decode(errors="replace")) for k, v in message.headers)
         async with self.db.transaction() as session:
             await session.execute(

@@ -1,0 +1,57 @@
+"""A running system for cross-service tests: intake and coordination, embedded or distributed.
+
+Embedded: one app, SQLite files, the in-process bus. Distributed: two apps (one per service), each
+with its own Kafka client and consumer group, on one PostgreSQL database in separate schemas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from fastapi import FastAPI
+
+from services.embedded import create_app
+from shared.runtime import ServiceRuntime, runtimes_of
+from shared.settings import Settings
+
+
+@dataclass
+class System:
+    intake_http: httpx.AsyncClient
+    coordination_http: httpx.AsyncClient
+    intake: ServiceRuntime
+    coordination: ServiceRuntime
+    settings: Settings
+
+
+@asynccontextmanager
+async def _serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+
+
+@asynccontextmanager
+async def running_system(settings: Settings) -> AsyncIterator[System]:
+    async with AsyncExitStack() as stack:
+        if settings.run_mode == "embedded":
+            app = create_app(settings.model_copy(update={"services": ["intake", "coordination"]}))
+            http = await stack.enter_async_context(_serve(app))
+            runtimes = runtimes_of(app)
+            yield System(http, http, runtimes["intake"], runtimes["coordination"], settings)
+            return
+        intake_app = create_app(settings.model_copy(update={"services": ["intake"]}))
+        coordination_app = create_app(settings.model_copy(update={"services": ["coordination"]}))
+        coordination_http = await stack.enter_async_context(_serve(coordination_app))
+        intake_http = await stack.enter_async_context(_serve(intake_app))
+        yield System(
+            intake_http,
+            coordination_http,
+            runtimes_of(intake_app)["intake"],
+            runtimes_of(coordination_app)["coordination"],
+            settings,
+        )
