@@ -293,7 +293,22 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Logged by the server with its traceback; the caller gets no internals, only the request id.
+    return problem_response(
+        request,
+        status=500,
+        slug="internal-error",
+        title=Text("サーバー内部でエラーが発生しました。", "Internal server error."),
+        detail=Text(
+            "request_id を添えて運用担当者に連絡してください。",
+            "Report the request_id to the operators.",
+        ),
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)
