@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from sqlalchemy import MetaData
+from fastapi.responses import PlainTextResponse
+from sqlalchemy import MetaData, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus.base import Bus
@@ -88,6 +89,14 @@ class ServiceRuntime:
     async def dispose(self) -> None:
         await self.db.dispose()
 
+    async def outbox_backlog(self) -> int:
+        outbox = self.definition.messaging.outbox
+        async with self.db.transaction() as session:
+            pending = await session.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            )
+        return int(pending or 0)
+
     def checks(self) -> dict[str, Check]:
         return {f"{self.name}.database": self.db.ping, f"{self.name}.bus": self.bus.ping}
 
@@ -112,6 +121,10 @@ def _lifespan(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not logging.getLogger().handlers:
+            logging.basicConfig(
+                level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+            )
         the_bus = bus or make_bus(settings, client_id="-".join(d.name for d in definitions))
         runtimes = {d.name: ServiceRuntime(d, settings, the_bus) for d in definitions}
         app.state.runtimes = runtimes
@@ -157,6 +170,7 @@ def build_app(
         return checks
 
     app.include_router(health_router("", all_checks))
+    app.include_router(metrics_router())
     for definition in definitions:
         name = definition.name
 
@@ -167,6 +181,32 @@ def build_app(
         for router in definition.routers:
             app.include_router(router)
     return app
+
+
+def metrics_router() -> APIRouter:
+    """Prometheus text exposition: consumer outcomes and outbox backlog per hosted service."""
+    router = APIRouter(tags=["health"])
+
+    @router.get(
+        "/metrics", operation_id="metrics", summary="Prometheus metrics", response_class=PlainTextResponse
+    )
+    async def metrics(request: Request) -> PlainTextResponse:
+        lines = [
+            "# HELP jusou_consumer_messages_total Messages handled by a service's consumer, by outcome.",
+            "# TYPE jusou_consumer_messages_total counter",
+        ]
+        backlog = [
+            "# HELP jusou_outbox_backlog Outbox rows not yet published.",
+            "# TYPE jusou_outbox_backlog gauge",
+        ]
+        for name, runtime in runtimes_of(request.app).items():
+            for outcome in ("applied", "duplicate", "retried", "dead_lettered"):
+                count = runtime.consumer.stats[outcome]
+                lines.append(f'jusou_consumer_messages_total{{service="{name}",outcome="{outcome}"}} {count}')
+            backlog.append(f'jusou_outbox_backlog{{service="{name}"}} {await runtime.outbox_backlog()}')
+        return PlainTextResponse("\n".join([*lines, *backlog]) + "\n", media_type="text/plain; version=0.0.4")
+
+    return router
 
 
 def database_dependency(service: str) -> type[Database]:

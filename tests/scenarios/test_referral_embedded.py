@@ -110,3 +110,24 @@ async def test_a_declined_or_returned_referral_shows_at_the_window_with_its_reas
         # Once answered, the window may refer the same consultation again.
         again = await client.post(f"/intake/v1/consultations/{created['id']}/referrals", json={})
         assert again.status_code == 201, again.text
+
+
+async def test_metrics_show_what_the_consumers_did_and_what_the_outbox_still_holds(client) -> None:
+    created = (await client.post("/intake/v1/consultations", json=consultation_body())).json()
+    await client.post(f"/intake/v1/consultations/{created['id']}/consents", json=consent_body())
+    referral = (await client.post(f"/intake/v1/consultations/{created['id']}/referrals", json={})).json()
+
+    async def accepted() -> bool:
+        seen = (await client.get(f"/intake/v1/referrals/{referral['id']}")).json()
+        return bool(seen["status"] == "accepted")
+
+    await eventually(accepted)
+
+    async def drained() -> str | None:
+        text = (await client.get("/metrics")).text
+        return text if 'jusou_outbox_backlog{service="coordination"} 0' in text else None
+
+    text = await eventually(drained)
+    assert 'jusou_consumer_messages_total{service="coordination",outcome="applied"} 1' in text
+    assert 'jusou_consumer_messages_total{service="intake",outcome="applied"} 1' in text
+    assert 'jusou_outbox_backlog{service="intake"} 0' in text
