@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     kafka_session_timeout_ms: int = Field(default=10_000, ge=500)
     kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=100)
     kafka_rebalance_timeout_ms: int = Field(default=10_000, ge=500)
+    # How long a fetch waits for data. Apache Kafka answers as soon as data arrives; Tansu waits it
+    # out, so tests against Tansu lower it.
+    kafka_fetch_max_wait_ms: int = Field(default=500, ge=1)
     kafka_topic_partitions: int = Field(default=6, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
     migrate_on_start: bool = True

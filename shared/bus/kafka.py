@@ -72,6 +72,7 @@ class KafkaBus:
                 session_timeout_ms=self._settings.kafka_session_timeout_ms,
                 heartbeat_interval_ms=self._settings.kafka_heartbeat_interval_ms,
                 rebalance_timeout_ms=self._settings.kafka_rebalance_timeout_ms,
+                fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
             )
             await group.client.start()
             group.task = asyncio.create_task(self._consume(group), name=f"kafka-consume-{group.consumer}")

@@ -48,6 +48,8 @@ def distributed_settings(database_url: str, kafka_bootstrap: str, **overrides: o
         "kafka_session_timeout_ms": 1000,
         "kafka_heartbeat_interval_ms": 300,
         "kafka_rebalance_timeout_ms": 1000,
+        # Tansu holds a fetch for the whole wait even when data arrives.
+        "kafka_fetch_max_wait_ms": 20,
         "outbox_poll_seconds": 0.05,
         "consumer_retry_backoff_seconds": 0.01,
     }

@@ -36,6 +36,7 @@ def _environment(settings: Settings) -> dict[str, str]:
         KAFKA_SESSION_TIMEOUT_MS=str(settings.kafka_session_timeout_ms),
         KAFKA_HEARTBEAT_INTERVAL_MS=str(settings.kafka_heartbeat_interval_ms),
         KAFKA_REBALANCE_TIMEOUT_MS=str(settings.kafka_rebalance_timeout_ms),
+        KAFKA_FETCH_MAX_WAIT_MS=str(settings.kafka_fetch_max_wait_ms),
         OUTBOX_POLL_SECONDS="0.05",
         LOG_LEVEL="WARNING",
     )

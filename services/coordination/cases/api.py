@@ -19,7 +19,7 @@ router = APIRouter(prefix="/coordination/v1/cases", tags=["cases"])
 
 @router.get("/{case_id}", response_model=CaseOut, operation_id="getCase", summary="Get one case")
 async def get_case(case_id: str, db: CoordinationDb) -> CaseOut:
-    async with db.transaction() as session:
+    async with db.reading() as session:
         return CaseOut.model_validate(await service.get_case(session=session, case_id=case_id))
 
 
@@ -49,7 +49,7 @@ async def list_cases(
         opened_from=opened_from,
         opened_to=opened_to,
     )
-    async with db.transaction() as session:
+    async with db.reading() as session:
         return await service.list_cases(session=session, filters=filters, cursor=cursor, limit=limit)
 
 

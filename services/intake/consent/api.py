@@ -37,7 +37,7 @@ async def record_consent(
 )
 async def list_consents(consultation_id: str, db: IntakeDb) -> list[ConsentOut]:
     now = utcnow()
-    async with db.transaction() as session:
+    async with db.reading() as session:
         await get_consultation(session=session, consultation_id=consultation_id)
         consents = await service.consents_of(session=session, consultation_id=consultation_id)
     return [service.to_out(c, now) for c in consents]

@@ -45,7 +45,7 @@ async def record_consultation(body: ConsultationCreate, db: IntakeDb, response: 
     summary="Get one consultation with its referrals",
 )
 async def get_consultation(consultation_id: str, db: IntakeDb) -> ConsultationOut:
-    async with db.transaction() as session:
+    async with db.reading() as session:
         consultation = await service.get_consultation(session=session, consultation_id=consultation_id)
         referrals = await referrals_of(session=session, consultation_id=consultation.id)
         return service.to_out(consultation, referrals)
@@ -82,5 +82,5 @@ async def list_consultations(
         received_to=received_to,
         name_kana=name_kana,
     )
-    async with db.transaction() as session:
+    async with db.reading() as session:
         return await service.list_consultations(session=session, filters=filters, cursor=cursor, limit=limit)

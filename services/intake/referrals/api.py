@@ -44,7 +44,7 @@ async def refer_to_collaboration(
     summary="Referrals of a consultation, with their status",
 )
 async def list_referrals(consultation_id: str, db: IntakeDb) -> list[ReferralOut]:
-    async with db.transaction() as session:
+    async with db.reading() as session:
         await get_consultation(session=session, consultation_id=consultation_id)
         return [_out(r) for r in await service.referrals_of(session=session, consultation_id=consultation_id)]
 
@@ -56,5 +56,5 @@ async def list_referrals(consultation_id: str, db: IntakeDb) -> list[ReferralOut
     summary="A referral's status as the sending window sees it",
 )
 async def get_referral(referral_id: str, db: IntakeDb) -> ReferralOut:
-    async with db.transaction() as session:
+    async with db.reading() as session:
         return _out(await service.get_referral(session=session, referral_id=referral_id))

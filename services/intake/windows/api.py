@@ -35,5 +35,5 @@ async def list_windows(
     query = select(Window).where(Window.active.is_(True)).order_by(Window.code)
     if tenant_id is not None:
         query = query.where(Window.tenant_id == tenant_id)
-    async with db.transaction() as session:
+    async with db.reading() as session:
         return [WindowOut.model_validate(w) for w in (await session.scalars(query)).all()]
