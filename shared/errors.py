@@ -102,7 +102,7 @@ def preferred_language(request: Request) -> str:
                 except ValueError:
                     q = 0.0
         lang = tag.split("-")[0]
-        if lang in ("ja", "en") and q > best_q:
+        if lang in ("ja", "en") and q > 0 and q > best_q:
             best_lang, best_q = lang, q
     return best_lang
 
@@ -281,6 +281,15 @@ _HTTP_TITLES: dict[int, Text] = {
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == PayloadTooLarge.status:
+        return problem_response(
+            request,
+            status=PayloadTooLarge.status,
+            slug=PayloadTooLarge.slug,
+            title=PayloadTooLarge.title,
+            detail=Text("送信データが上限を超えています。", "The body exceeds the size limit."),
+            fields=[FieldProblem("body", Text("大きすぎます。", "Too large."), "too_large")],
+        )
     title = _HTTP_TITLES.get(
         exc.status_code, Text("要求を処理できません。", "The request cannot be processed.")
     )

@@ -7,14 +7,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import FieldProblem, PayloadTooLarge, Text, problem_response
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """Raised from `receive`; an HTTPException, because FastAPI turns other errors met while
+    reading the body into a 400."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"The body may be at most {max_bytes} bytes.")
 
 
 class BodySizeLimit:
@@ -41,7 +46,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -33,16 +34,30 @@ def decode_cursor(cursor: str, *, arity: int) -> list[Any]:
     except (ValueError, UnicodeDecodeError):
         values = None
     if not isinstance(values, list) or len(values) != arity:
-        raise InvalidInput(
-            Text("カーソルが正しくありません。", "The cursor is not valid."),
-            fields=[
-                FieldProblem(
-                    "cursor",
-                    Text(
-                        "前の応答の next_cursor を指定してください。",
-                        "Pass next_cursor from the previous page.",
-                    ),
-                )
-            ],
-        )
+        raise _bad_cursor()
     return values
+
+
+def cursor_time(value: Any) -> datetime:
+    """A cursor's timestamp: ISO 8601 with a time zone, as this service wrote it."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise _bad_cursor() from None
+    if moment.tzinfo is None:
+        raise _bad_cursor()
+    return moment
+
+
+def _bad_cursor() -> InvalidInput:
+    return InvalidInput(
+        Text("カーソルが正しくありません。", "The cursor is not valid."),
+        fields=[
+            FieldProblem(
+                "cursor",
+                Text(
+                    "前の応答の next_cursor を指定してください。", "Pass next_cursor from the previous page."
+                ),
+            )
+        ],
+    )

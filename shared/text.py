@@ -25,3 +25,8 @@ def normalize_kana_reading(value: str) -> str | None:
     if not folded or not _KANA_READING.match(folded):
         return None
     return folded
+
+
+def fold_kana_query(value: str) -> str:
+    """What a person typed to find a reading: folded like stored readings, spaces collapsed."""
+    return re.sub(r"[\s\u3000]+", " ", to_katakana(value)).strip()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from services.coordination.cases import service
 from services.coordination.cases.rules import CaseStatus
@@ -34,8 +34,8 @@ async def list_cases(
     urgency: Annotated[str | None, Query(pattern=r"^(normal|high|emergency)$")] = None,
     consultation_id: Annotated[str | None, Query(max_length=36)] = None,
     referral_id: Annotated[str | None, Query(max_length=36)] = None,
-    opened_from: datetime | None = None,
-    opened_to: datetime | None = None,
+    opened_from: AwareDatetime | None = None,
+    opened_to: AwareDatetime | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[CaseListItem]:

@@ -18,7 +18,7 @@ from shared.db import new_id
 from shared.errors import NotFound, Text
 from shared.events.catalog import CaseOpened, CaseReferred, ReferralDeclined, ReferralReturned
 from shared.messaging.outbox import emit
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, cursor_time, decode_cursor, encode_cursor
 
 
 class CaseNotFound(NotFound):
@@ -161,11 +161,7 @@ async def list_cases(
         conditions.append(Case.opened_at < filters.opened_to)
     if cursor is not None:
         opened_text, last_id = decode_cursor(cursor, arity=2)
-        try:
-            last_opened = datetime.fromisoformat(str(opened_text))
-        except ValueError:
-            decode_cursor("", arity=2)
-            raise
+        last_opened = cursor_time(opened_text)
         conditions.append(
             or_(Case.opened_at < last_opened, and_(Case.opened_at == last_opened, Case.id < str(last_id)))
         )

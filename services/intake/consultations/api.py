@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import AwareDatetime
 
 from services.intake.consultations import service
 from services.intake.consultations.concerns import Concern, Field
@@ -65,8 +65,8 @@ async def list_consultations(
     main_concern: Concern | None = None,
     concern: Concern | None = None,
     welfare_field: Field | None = None,
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
+    received_from: AwareDatetime | None = None,
+    received_to: AwareDatetime | None = None,
     name_kana: Annotated[str | None, Query(max_length=100)] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,

@@ -24,7 +24,8 @@ from services.intake.referrals.models import Referral
 from services.intake.windows.models import Window
 from shared.db import new_id
 from shared.errors import FieldProblem, InvalidInput, NotFound, Text
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, cursor_time, decode_cursor, encode_cursor
+from shared.text import fold_kana_query
 
 JST = timezone(timedelta(hours=9))
 
@@ -138,7 +139,8 @@ async def list_consultations(
     if filters.received_to is not None:
         conditions.append(Consultation.received_at < filters.received_to)
     if filters.name_kana is not None:
-        conditions.append(Consultation.person_name_kana.startswith(filters.name_kana, autoescape=True))
+        reading = fold_kana_query(filters.name_kana)
+        conditions.append(Consultation.person_name_kana.startswith(reading, autoescape=True))
     if filters.concern is not None:
         conditions.append(Consultation.concern_index.contains(f"|{filters.concern}|", autoescape=True))
     if filters.welfare_field is not None:
@@ -167,11 +169,7 @@ async def list_consultations(
 
 def _cursor_position(cursor: str) -> tuple[datetime, str]:
     received_at_text, last_id = decode_cursor(cursor, arity=2)
-    try:
-        return datetime.fromisoformat(str(received_at_text)), str(last_id)
-    except ValueError:
-        decode_cursor("", arity=2)  # raises the same problem as any other bad cursor
-        raise
+    return cursor_time(received_at_text), str(last_id)
 
 
 def _index(codes: Iterable[str]) -> str:

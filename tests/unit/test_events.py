@@ -1,0 +1,165 @@
+"""The CloudEvents envelope, its Kafka mapping, the registry of versioned events and the catalogue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from shared.events import CloudEvent, decode
+from shared.events.catalog import CaseOpened, CaseReferred, ConsentScope
+from shared.events.registry import UnknownEventType, asyncapi_document, registered
+
+OPENED_AT = datetime(2026, 4, 1, 0, 30, 15, 123456, tzinfo=UTC)
+
+
+def case_opened(**overrides: object) -> CaseOpened:
+    values: dict[str, object] = {
+        "case_id": "case-1",
+        "case_number": "2026-00001",
+        "referral_id": "referral-1",
+        "consultation_id": "consultation-1",
+        "tenant_id": "016314",
+        "window_code": "016314-W01",
+        "opened_at": OPENED_AT,
+    }
+    values.update(overrides)
+    return CaseOpened(**values)  # type: ignore[arg-type]
+
+
+def case_referred() -> CaseReferred:
+    return CaseReferred(
+        referral_id="referral-1",
+        consultation_id="consultation-1",
+        tenant_id="016314",
+        window_code="016314-W01",
+        referred_at=OPENED_AT,
+        urgency="high",
+        main_concern="elder_care",
+        concerns=["elder_care", "withdrawal_truancy"],
+        welfare_fields=["elderly_care", "children", "hardship"],
+        reason="8050: 母の介護と長男のひきこもり",
+        consent=ConsentScope(
+            consent_id="consent-1",
+            purposes=["collaboration"],
+            data_classes=["identity", "concerns"],
+            organisations=[],
+            obtained_at=OPENED_AT,
+            method="written",
+        ),
+    )
+
+
+# --- envelope -------------------------------------------------------------------------------
+
+
+def test_an_event_travels_as_a_cloudevent_keyed_by_its_aggregate() -> None:
+    envelope = case_opened().to_cloudevent()
+
+    assert envelope.specversion == "1.0"
+    assert envelope.type == "jp.jusou.coordination.CaseOpened.v1"
+    assert envelope.source == "/jusou/coordination"
+    assert envelope.subject == "referral-1"
+    assert envelope.tenantid == "016314"
+    assert envelope.data["case_number"] == "2026-00001"
+
+
+def test_binary_kafka_mode_round_trips_the_envelope() -> None:
+    original = case_referred().to_cloudevent()
+
+    key, value, headers = original.to_kafka()
+    restored = CloudEvent.from_kafka(value, headers)
+
+    assert key == b"referral-1"
+    assert dict(headers)["ce_tenantid"] == b"016314"
+    assert dict(headers)["content-type"] == b"application/json"
+    assert restored.id == original.id
+    assert restored.type == original.type
+    assert restored.subject == original.subject
+    assert restored.time == original.time
+    assert restored.data == original.data
+    assert restored.tenantid == "016314"
+    assert restored == original
+
+
+def test_japanese_data_is_sent_as_utf8_not_escaped() -> None:
+    _, value, _ = case_referred().to_cloudevent().to_kafka()
+
+    assert "母の介護".encode() in value
+
+
+def test_an_event_without_a_tenant_sends_no_tenant_header() -> None:
+    envelope = CloudEvent(source="/jusou/test", type="x", subject="s", data={})
+
+    _, _, headers = envelope.to_kafka()
+
+    assert "ce_tenantid" not in dict(headers)
+    assert CloudEvent.from_kafka(b"{}", headers).tenantid is None
+
+
+# --- registry -------------------------------------------------------------------------------
+
+
+def test_the_catalogue_registers_the_referral_flow() -> None:
+    names = {cls.name for cls in registered().values()}
+
+    assert {"CaseReferred", "ConsentWithdrawn", "CaseOpened", "ReferralDeclined", "ReferralReturned"} <= names
+
+
+def test_every_registered_event_is_published_on_its_producers_topic() -> None:
+    for type_name, cls in registered().items():
+        assert cls.topic() == f"{cls.producer}.events.v{cls.version}", type_name
+        assert type_name == f"jp.jusou.{cls.producer}.{cls.name}.v{cls.version}"
+
+
+def test_the_producers_are_the_services_that_own_the_facts() -> None:
+    assert CaseReferred.topic() == "intake.events.v1"
+    assert CaseOpened.topic() == "coordination.events.v1"
+
+
+def test_decode_gives_back_the_event_model() -> None:
+    event = case_referred()
+
+    assert decode(event.to_cloudevent()) == event
+
+
+def test_decode_validates_the_data_against_the_model() -> None:
+    envelope = case_opened().to_cloudevent()
+    broken = envelope.model_copy(update={"data": {**envelope.data, "case_number": None}})
+
+    with pytest.raises(ValidationError):
+        decode(broken)
+
+
+def test_decode_refuses_data_fields_the_model_does_not_know() -> None:
+    envelope = case_opened().to_cloudevent()
+    extended = envelope.model_copy(update={"data": {**envelope.data, "person": {"name": "音更 花子"}}})
+
+    with pytest.raises(ValidationError):
+        decode(extended)
+
+
+def test_an_unknown_event_type_is_refused() -> None:
+    envelope = case_opened().to_cloudevent().model_copy(update={"type": "jp.jusou.intake.Nope.v1"})
+
+    with pytest.raises(UnknownEventType):
+        decode(envelope)
+
+
+# --- AsyncAPI -------------------------------------------------------------------------------
+
+
+def test_the_asyncapi_document_lists_a_channel_per_producer_with_its_messages() -> None:
+    document = asyncapi_document()
+
+    assert document["asyncapi"].startswith("3.")
+    channels = document["channels"]
+    assert "CaseReferredV1" in channels["intake.events.v1"]["messages"]
+    assert "CaseOpenedV1" in channels["coordination.events.v1"]["messages"]
+    messages = document["components"]["messages"]
+    assert messages["CaseReferredV1"]["headers"]["properties"]["ce_type"]["const"] == (
+        "jp.jusou.intake.CaseReferred.v1"
+    )
+    assert "referral_id" in messages["CaseReferredV1"]["payload"]["properties"]
+    assert set(messages) == {f"{cls.name}V{cls.version}" for cls in registered().values()}
