@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.settings import Settings
 
+# Where a session keeps the caller's DataScope (see shared.auth.scope).
+SCOPE_KEY = "data_scope"
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -95,16 +98,26 @@ class Database:
         )
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commits when the block ends, rolls back if it raises."""
-        async with self.sessions() as session, session.begin():
-            yield session
+    async def transaction(self, *, scope: object | None = None) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits when the block ends, rolls back if it raises.
+
+        `scope` (a DataScope) limits every ORM query of the session to what the caller may see;
+        event handlers and the relay work unscoped, as the system.
+        """
+        async with self.sessions() as session:
+            if scope is not None:
+                session.info[SCOPE_KEY] = scope
+            async with session.begin():
+                yield session
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncSession]:
+    async def reading(self, *, scope: object | None = None) -> AsyncIterator[AsyncSession]:
         """A read-only unit of work: never waits for, nor holds up, the service's writers."""
-        async with self.read_sessions() as session, session.begin():
-            yield session
+        async with self.read_sessions() as session:
+            if scope is not None:
+                session.info[SCOPE_KEY] = scope
+            async with session.begin():
+                yield session
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -44,6 +44,7 @@ class DomainError(Exception):
     slug: ClassVar[str] = "domain-error"
     status: ClassVar[int] = 400
     title: ClassVar[Text] = Text("要求を処理できません。", "The request cannot be processed.")
+    headers: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
@@ -258,7 +259,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     )
 
 
-async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def render_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return problem_response(
         request,
@@ -268,6 +269,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         detail=exc.detail,
         fields=exc.fields,
         extra=exc.extra,
+        headers=exc.headers,
     )
 
 
@@ -318,6 +320,6 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(DomainError, render_domain_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)

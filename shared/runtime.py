@@ -15,20 +15,27 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import PlainTextResponse
-from sqlalchemy import MetaData, func, select
+from fastapi.responses import PlainTextResponse, Response
+from fastapi.routing import APIRoute
+from sqlalchemy import MetaData, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.auth import scope as _tenancy  # noqa: F401  (registers the query scoping)
+from shared.auth.audit_api import audit_router
+from shared.auth.policy import Authorizer, Policy, uncovered_operations
+from shared.auth.tokens import TokenVerifier
+from shared.auth.trail import record_refusal
 from shared.bus.base import Bus
 from shared.bus.memory import InProcessBus
 from shared.db import Database, database_url
-from shared.errors import install_problem_handlers
+from shared.errors import DomainError, install_problem_handlers, render_domain_error
 from shared.events.registry import Event, dead_letter_topic, topic_for
 from shared.http import BodySizeLimit, Check, RequestId, health_router
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.migrations import upgrade
+from shared.ratelimit import RateLimit
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,6 +50,9 @@ class ServiceDefinition:
     metadata: MetaData
     messaging: MessagingTables
     migrations: Path
+    # Who may call which operation: every route's operationId must have a rule, or the app won't start.
+    policy: Policy = field(default_factory=dict)
+    audit_table: Table | None = None
     routers: Sequence[APIRouter] = ()
     handlers: Mapping[type[Event], Handler] = field(default_factory=dict)
     # Reference data the service needs to work at all (idempotent; runs after migrations).
@@ -159,8 +169,12 @@ def build_app(
     app = FastAPI(
         title=title, description=description, version="1", lifespan=_lifespan(definitions, settings, bus)
     )
+    app.state.settings = settings
+    app.state.verifier = TokenVerifier(settings)
     install_problem_handlers(app)
+    app.add_exception_handler(DomainError, _audited_refusal)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
     app.add_middleware(RequestId)
 
     def all_checks(request: Request) -> dict[str, Check]:
@@ -178,9 +192,44 @@ def build_app(
             return runtimes_of(request.app)[name].checks()
 
         app.include_router(health_router(f"/{name}", service_checks))
-        for router in definition.routers:
+        routers = list(definition.routers)
+        if definition.audit_table is not None:
+            authorize = Authorizer(name, definition.policy)
+            routers.append(audit_router(name, definition.audit_table, database_dependency(name), authorize))
+        for router in routers:
+            uncovered = uncovered_operations(
+                definition.policy, [r for r in router.routes if isinstance(r, APIRoute)]
+            )
+            if uncovered:
+                raise RuntimeError(f"{name}: routes without an access rule: {uncovered}")
             app.include_router(router)
     return app
+
+
+async def _audited_refusal(request: Request, exc: Exception) -> Response:
+    """Refused attempts (401, 403, 404) on audited operations leave an entry too."""
+    assert isinstance(exc, DomainError)
+    target = getattr(request.state, "audit_target", None)
+    if target is not None and exc.status in (401, 403, 404):
+        service, rule = target
+        runtime = runtimes_of(request.app).get(service)
+        if runtime is not None and runtime.definition.audit_table is not None:
+            path_ids = [str(v) for v in request.path_params.values()]
+            try:
+                await record_refusal(
+                    runtime.db,
+                    runtime.definition.audit_table,
+                    service=service,
+                    rule=rule,
+                    caller=getattr(request.state, "caller", None),
+                    resource_id=path_ids[-1] if path_ids else None,
+                    purpose=request.headers.get("x-access-purpose"),
+                    request_id=request.headers.get("x-request-id"),
+                    status=exc.status,
+                )
+            except Exception:
+                log.exception("could not record a refused attempt in the audit trail")
+    return await render_domain_error(request, exc)
 
 
 def metrics_router() -> APIRouter:

@@ -38,6 +38,19 @@ class Settings(BaseSettings):
     kafka_fetch_max_wait_ms: int = Field(default=500, ge=1)
     kafka_topic_partitions: int = Field(default=6, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
+    # Bearer tokens. Distributed mode needs a public key, a JWKS file or a JWKS URL of the
+    # municipality's identity provider; embedded mode signs and verifies with a local key.
+    jwt_issuer: str = "jusou-local"
+    jwt_audience: str = "jusou"
+    jwt_algorithms: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["RS256", "ES256"])
+    jwt_public_key_file: Path | None = None
+    jwt_jwks_file: Path | None = None
+    jwt_jwks_url: str | None = None
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # Per client (bearer token, or address when there is none); 0 turns it off.
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    rate_limit_burst: int = Field(default=120, ge=1)
+    idempotency_lock_seconds: float = Field(default=60.0, gt=0)
     migrate_on_start: bool = True
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
@@ -48,6 +61,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # The services this process hosts; empty means all five (embedded) or the one named by the app.
     services: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("jwt_algorithms", mode="before")
+    @classmethod
+    def _split_algorithms(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("services", mode="before")
     @classmethod

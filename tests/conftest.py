@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from services.embedded import create_app
 from shared.settings import Settings
+from tests.support.tokens import bearer
 
 
 def embedded_settings(data_dir: Path, **overrides: object) -> Settings:
@@ -19,6 +20,8 @@ def embedded_settings(data_dir: Path, **overrides: object) -> Settings:
         "data_dir": data_dir,
         "outbox_poll_seconds": 0.05,
         "consumer_retry_backoff_seconds": 0.01,
+        # Tests fire requests far faster than people do.
+        "rate_limit_per_minute": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -35,8 +38,11 @@ def app(settings: Settings) -> FastAPI:
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Signed in as all-round staff of らんらん's operator (see tests/support/tokens.py)."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=bearer(settings)
+        ) as http:
             yield http

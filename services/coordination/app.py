@@ -6,9 +6,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.coordination.access import POLICY
 from services.coordination.cases import api as cases_api
 from services.coordination.cases import handlers
-from services.coordination.db import messaging, metadata
+from services.coordination.db import audit_log, messaging, metadata
+from services.coordination.support_meetings import api as support_meetings_api
 from shared.events.catalog import CaseReferred, ConsentWithdrawn
 from shared.runtime import ServiceDefinition, build_app
 from shared.settings import Settings, get_settings
@@ -19,7 +21,9 @@ definition = ServiceDefinition(
     metadata=metadata,
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
-    routers=(cases_api.router,),
+    policy=POLICY,
+    audit_table=audit_log,
+    routers=(cases_api.router, support_meetings_api.router),
     handlers={CaseReferred: handlers.on_case_referred, ConsentWithdrawn: handlers.on_consent_withdrawn},
 )
 

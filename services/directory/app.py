@@ -6,7 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.directory.db import messaging, metadata
+from services.directory.db import audit_log, messaging, metadata
+from shared.auth.audit_api import audit_rules
 from shared.runtime import ServiceDefinition, build_app
 from shared.settings import Settings, get_settings
 
@@ -16,6 +17,8 @@ definition = ServiceDefinition(
     metadata=metadata,
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
+    policy=audit_rules("directory"),
+    audit_table=audit_log,
 )
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.intake.access import POLICY
 from services.intake.consent import api as consent_api
 from services.intake.consultations import api as consultations_api
-from services.intake.db import messaging, metadata
+from services.intake.db import audit_log, messaging, metadata
 from services.intake.referrals import api as referrals_api
 from services.intake.referrals import handlers
 from services.intake.windows import api as windows_api
@@ -23,6 +24,8 @@ definition = ServiceDefinition(
     metadata=metadata,
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
+    policy=POLICY,
+    audit_table=audit_log,
     routers=(windows_api.router, consultations_api.router, consent_api.router, referrals_api.router),
     handlers={
         CaseOpened: handlers.on_case_opened,

@@ -65,6 +65,7 @@ class CaseReferred(Event):
     consultation_id: str
     tenant_id: str
     window_code: str
+    referring_organisation_id: str
     referred_at: datetime
     urgency: str
     main_concern: str | None
@@ -75,6 +76,8 @@ class CaseReferred(Event):
     person: ReferredPerson | None = None
     household: list[ReferredHouseholdMember] | None = None
     notes: str | None = None
+    # 税情報: present only when the consent names the `tax` data class (Local Tax Act Art. 22).
+    tax_information: str | None = None
 
     def aggregate_id(self) -> str:
         return self.referral_id

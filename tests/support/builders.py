@@ -62,3 +62,8 @@ def consent_body(**overrides: Any) -> dict[str, Any]:
         "explained": True,
     }
     return _merge(base, overrides)
+
+
+RANRAN_OPERATOR = "016314-hakuju-kyokai"  # 社会福祉法人音更町柏寿協会, operator of らんらん
+OTOFUKE_TOWN = "016314-town"
+WILLWORK = "016314-willwork"  # operator of せいかつ相談窓口

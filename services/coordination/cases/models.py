@@ -7,12 +7,15 @@ from typing import Any
 
 from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from services.coordination.db import Base
+from shared.auth.policy import DataScope, Reach
+from shared.auth.scope import TenantScoped
 from shared.db import UTCDateTime
 
 
-class Case(Base):
+class Case(TenantScoped, Base):
     __tablename__ = "cases"
     __table_args__ = (
         UniqueConstraint("referral_id"),
@@ -26,6 +29,10 @@ class Case(Base):
     referral_id: Mapped[str] = mapped_column(String(36))
     consultation_id: Mapped[str] = mapped_column(String(36), index=True)
     window_code: Mapped[str] = mapped_column(String(40), index=True)
+    referring_organisation_id: Mapped[str] = mapped_column(String(100))
+    # 関係機関: organisations taking part (the plan's agencies; at opening, the referring window's).
+    parties: Mapped[list[str]] = mapped_column(JSON)
+    party_index: Mapped[str] = mapped_column(String(2000))  # '|org|org|' for a portable LIKE
     status: Mapped[str] = mapped_column(String(20), index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     urgency: Mapped[str] = mapped_column(String(20), index=True)
@@ -37,12 +44,21 @@ class Case(Base):
     person: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     household: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     notes: Mapped[str | None] = mapped_column(Text)
+    tax_information: Mapped[str | None] = mapped_column(Text)  # only ever sent under a `tax` consent
     consent: Mapped[dict[str, Any]] = mapped_column(JSON)
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @classmethod
+    def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:
+        # A case is visible to its coordinator and the municipality (tenant reach) and to the
+        # organisations taking part in it.
+        if scope.reach == Reach.party:
+            return cls.party_index.contains(f"|{scope.organisation_id}|", autoescape=True)
+        return super().reach_criteria(scope)
 
 
 class CaseNumberCounter(Base):

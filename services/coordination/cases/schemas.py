@@ -35,9 +35,34 @@ class CaseOut(BaseModel):
     person: dict[str, Any] | None
     household: list[dict[str, Any]] | None
     notes: str | None
+    tax_information: str | None
+    referring_organisation_id: str
+    parties: list[str]
     consent: dict[str, Any]
     consent_withdrawn_at: datetime | None
     referred_at: datetime
+    opened_at: datetime
+    closed_at: datetime | None
+    version: int
+    etag: str
+
+
+class CasePartyOut(BaseModel):
+    """What an organisation taking part in a case sees: the case, and the person only as far as the
+    consent names that organisation (or names none) and has not been withdrawn."""
+
+    id: str
+    tenant_id: str
+    case_number: str
+    status: CaseStatus
+    status_reason: str | None
+    window_code: str
+    urgency: str
+    main_concern: str | None
+    welfare_fields: list[str]
+    parties: list[str]
+    person_name: str | None
+    person_name_kana: str | None
     opened_at: datetime
     closed_at: datetime | None
 

@@ -12,13 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.coordination.cases import rules
 from services.coordination.cases.models import Case, CaseNumberCounter
 from services.coordination.cases.rules import CaseStatus
-from services.coordination.cases.schemas import CaseListItem
 from services.coordination.db import messaging
 from shared.db import new_id
 from shared.errors import NotFound, Text
 from shared.events.catalog import CaseOpened, CaseReferred, ReferralDeclined, ReferralReturned
 from shared.messaging.outbox import emit
-from shared.pagination import Page, cursor_time, decode_cursor, encode_cursor
+from shared.pagination import cursor_time, decode_cursor, encode_cursor
 
 
 class CaseNotFound(NotFound):
@@ -39,6 +38,9 @@ async def open_case(*, session: AsyncSession, referral: CaseReferred, now: datet
         referral_id=referral.referral_id,
         consultation_id=referral.consultation_id,
         window_code=referral.window_code,
+        referring_organisation_id=referral.referring_organisation_id,
+        parties=[referral.referring_organisation_id],
+        party_index=f"|{referral.referring_organisation_id}|",
         status=CaseStatus.open.value,
         urgency=referral.urgency,
         main_concern=referral.main_concern,
@@ -50,6 +52,7 @@ async def open_case(*, session: AsyncSession, referral: CaseReferred, now: datet
         if referral.household is not None
         else None,
         notes=referral.notes,
+        tax_information=referral.tax_information,
         consent=referral.consent.model_dump(mode="json"),
         referred_at=referral.referred_at,
         opened_at=now,
@@ -131,7 +134,6 @@ async def note_consent_withdrawn(*, session: AsyncSession, consultation_id: str,
 
 @dataclass(frozen=True)
 class CaseFilters:
-    tenant_id: str | None = None
     status: str | None = None
     window_code: str | None = None
     urgency: str | None = None
@@ -143,10 +145,9 @@ class CaseFilters:
 
 async def list_cases(
     *, session: AsyncSession, filters: CaseFilters, cursor: str | None, limit: int
-) -> Page[CaseListItem]:
+) -> tuple[list[Case], str | None]:
     conditions: list[Any] = []
     for column, value in (
-        (Case.tenant_id, filters.tenant_id),
         (Case.status, filters.status),
         (Case.window_code, filters.window_code),
         (Case.urgency, filters.urgency),
@@ -171,4 +172,4 @@ async def list_cases(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor([rows[-1].opened_at.isoformat(), rows[-1].id])
-    return Page(items=[CaseListItem.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return rows, next_cursor

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from services.intake.db import Base
+from shared.auth.policy import DataScope, Reach
+from shared.auth.scope import TenantScoped
 from shared.db import UTCDateTime
 
 
-class Consent(Base):
+class Consent(TenantScoped, Base):
     __tablename__ = "consents"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(6))
+    organisation_id: Mapped[str] = mapped_column(String(100), index=True)
     consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id"), index=True)
     purposes: Mapped[list[str]] = mapped_column(JSON)
     data_classes: Mapped[list[str]] = mapped_column(JSON)
@@ -30,3 +34,11 @@ class Consent(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @classmethod
+    def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:
+        # A window's organisation sees what it received; the municipality sees its whole tenant.
+        if scope.reach == Reach.organisation:
+            return cls.organisation_id == scope.organisation_id
+        return super().reach_criteria(scope)

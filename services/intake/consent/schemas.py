@@ -67,3 +67,4 @@ class ConsentOut(BaseModel):
     withdrawn_at: datetime | None
     withdrawal_reason: str | None
     active: bool
+    etag: str = Field(description="Send as If-Match to withdraw this consent.")

@@ -17,6 +17,7 @@ from shared.db import new_id
 from shared.errors import FieldProblem, InvalidInput, NotFound, Text
 from shared.events.catalog import ConsentWithdrawn
 from shared.messaging.outbox import emit
+from shared.writes import etag_of
 
 
 class ConsentNotFound(NotFound):
@@ -41,6 +42,7 @@ async def record_consent(
     consent = Consent(
         id=new_id(),
         tenant_id=consultation.tenant_id,
+        organisation_id=consultation.organisation_id,
         consultation_id=consultation.id,
         purposes=list(data.purposes),
         data_classes=list(data.data_classes),
@@ -53,6 +55,7 @@ async def record_consent(
         withdrawn_at=None,
         withdrawal_reason=None,
         recorded_at=now,
+        version=1,
     )
     session.add(consent)
     await session.flush()
@@ -66,16 +69,22 @@ async def consents_of(*, session: AsyncSession, consultation_id: str) -> list[Co
     return list(result.all())
 
 
+async def find_consent(*, session: AsyncSession, consultation_id: str, consent_id: str) -> Consent:
+    consent = await session.get(Consent, consent_id)
+    if consent is None or consent.consultation_id != consultation_id:
+        raise ConsentNotFound()
+    return consent
+
+
 async def withdraw_consent(
     *, session: AsyncSession, consultation_id: str, consent_id: str, data: ConsentWithdraw, now: datetime
 ) -> Consent:
     """同意の撤回: stops new sharing at once; the other services hear it as ConsentWithdrawn."""
-    consent = await session.get(Consent, consent_id)
-    if consent is None or consent.consultation_id != consultation_id:
-        raise ConsentNotFound()
+    consent = await find_consent(session=session, consultation_id=consultation_id, consent_id=consent_id)
     rules.check_withdrawable(consent)
     consent.withdrawn_at = min(data.withdrawn_at or now, now)
     consent.withdrawal_reason = data.reason
+    consent.version += 1
     await emit(
         session,
         messaging,
@@ -104,4 +113,5 @@ def to_out(consent: Consent, now: datetime) -> ConsentOut:
         withdrawn_at=consent.withdrawn_at,
         withdrawal_reason=consent.withdrawal_reason,
         active=rules.is_active(consent, now),
+        etag=etag_of(consent.id, consent.version),
     )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
 
+from services.intake.access import IntakeAccess, audit, authorize
 from services.intake.consultations import service
 from services.intake.consultations.concerns import Concern, Field
 from services.intake.consultations.schemas import (
@@ -15,27 +18,42 @@ from services.intake.consultations.schemas import (
     ConsultationOut,
     Urgency,
 )
+from services.intake.db import idempotency_keys
 from services.intake.deps import IntakeDb
 from services.intake.referrals.service import referrals_of
 from shared.db import utcnow
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.writes import Created, create_once
 
-router = APIRouter(prefix="/intake/v1/consultations", tags=["consultations"])
+router = APIRouter(
+    prefix="/intake/v1/consultations", tags=["consultations"], dependencies=[Depends(authorize)]
+)
 
 
 @router.post(
     "",
-    status_code=status.HTTP_201_CREATED,
+    status_code=201,
     response_model=ConsultationOut,
     operation_id="recordConsultation",
     summary="相談受付: record a consultation",
+    description="Send `Idempotency-Key` to make a retry return the first result instead of a second record.",
 )
-async def record_consultation(body: ConsultationCreate, db: IntakeDb, response: Response) -> ConsultationOut:
-    async with db.transaction() as session:
+async def record_consultation(
+    body: ConsultationCreate, db: IntakeDb, access: IntakeAccess, request: Request
+) -> Response:
+    async def work(session: AsyncSession) -> Created:
         consultation = await service.record_consultation(session=session, data=body, now=utcnow())
-        out = service.to_out(consultation, [])
-    response.headers["Location"] = f"{router.prefix}/{out.id}"
-    return out
+        await audit(session, access, consultation.id)
+        return Created(service.to_out(consultation, []), f"{router.prefix}/{consultation.id}")
+
+    return await create_once(
+        request,
+        db=db,
+        table=idempotency_keys,
+        access=access,
+        work=work,
+        lock_seconds=request.app.state.settings.idempotency_lock_seconds,
+    )
 
 
 @router.get(
@@ -44,10 +62,11 @@ async def record_consultation(body: ConsultationCreate, db: IntakeDb, response: 
     operation_id="getConsultation",
     summary="Get one consultation with its referrals",
 )
-async def get_consultation(consultation_id: str, db: IntakeDb) -> ConsultationOut:
-    async with db.reading() as session:
+async def get_consultation(consultation_id: str, db: IntakeDb, access: IntakeAccess) -> ConsultationOut:
+    async with db.transaction(scope=access.scope) as session:
         consultation = await service.get_consultation(session=session, consultation_id=consultation_id)
         referrals = await referrals_of(session=session, consultation_id=consultation.id)
+        await audit(session, access, consultation.id)
         return service.to_out(consultation, referrals)
 
 
@@ -59,7 +78,7 @@ async def get_consultation(consultation_id: str, db: IntakeDb) -> ConsultationOu
 )
 async def list_consultations(
     db: IntakeDb,
-    tenant_id: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    access: IntakeAccess,
     window_code: Annotated[str | None, Query(max_length=40)] = None,
     urgency: Urgency | None = None,
     main_concern: Concern | None = None,
@@ -72,7 +91,6 @@ async def list_consultations(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[ConsultationListItem]:
     filters = service.ConsultationFilters(
-        tenant_id=tenant_id,
         window_code=window_code,
         urgency=urgency.value if urgency else None,
         main_concern=main_concern.value if main_concern else None,
@@ -82,5 +100,7 @@ async def list_consultations(
         received_to=received_to,
         name_kana=name_kana,
     )
-    async with db.reading() as session:
-        return await service.list_consultations(session=session, filters=filters, cursor=cursor, limit=limit)
+    async with db.transaction(scope=access.scope) as session:
+        page = await service.list_consultations(session=session, filters=filters, cursor=cursor, limit=limit)
+        await audit(session, access)
+        return page

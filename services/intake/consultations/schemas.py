@@ -162,6 +162,10 @@ class ConsultationCreate(_Input):
         default=None, description="What they want to consult about, their wishes."
     )
     notes: LongText | None = Field(default=None, description="What the window did; free text.")
+    tax_information: LongText | None = Field(
+        default=None,
+        description="税情報 (e.g. arrears the tax section told of). Shared only under a `tax` consent.",
+    )
 
 
 class ConcernOut(BaseModel):
@@ -197,6 +201,7 @@ class ConsultationOut(BaseModel):
     urgency: Urgency
     wishes: str | None
     notes: str | None
+    tax_information: str | None
     created_at: datetime
     referrals: list[ReferralSummary] = Field(default_factory=list)
 

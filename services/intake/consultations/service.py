@@ -74,6 +74,7 @@ async def record_consultation(
     consultation = Consultation(
         id=new_id(),
         tenant_id=window.tenant_id,
+        organisation_id=window.operator_id,
         window_code=window.code,
         received_at=data.received_at,
         channel=data.channel.value,
@@ -92,6 +93,7 @@ async def record_consultation(
         urgency=data.urgency.value,
         wishes=data.wishes,
         notes=data.notes,
+        tax_information=data.tax_information,
         created_at=now,
         version=1,
     )
@@ -109,7 +111,6 @@ async def get_consultation(*, session: AsyncSession, consultation_id: str) -> Co
 
 @dataclass(frozen=True)
 class ConsultationFilters:
-    tenant_id: str | None = None
     window_code: str | None = None
     urgency: str | None = None
     main_concern: str | None = None
@@ -127,7 +128,6 @@ async def list_consultations(
     query = select(Consultation)
     conditions: list[Any] = []
     for column, value in (
-        (Consultation.tenant_id, filters.tenant_id),
         (Consultation.window_code, filters.window_code),
         (Consultation.urgency, filters.urgency),
         (Consultation.main_concern, filters.main_concern),
@@ -215,6 +215,7 @@ def to_out(consultation: Consultation, referrals: list[Referral]) -> Consultatio
             "urgency": consultation.urgency,
             "wishes": consultation.wishes,
             "notes": consultation.notes,
+            "tax_information": consultation.tax_information,
             "created_at": consultation.created_at,
             "referrals": [
                 ReferralSummary(

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.access import IntakeAccess, audit, authorize
 from services.intake.consultations.service import get_consultation
+from services.intake.db import idempotency_keys
 from services.intake.deps import IntakeDb
 from services.intake.referrals import service
 from services.intake.referrals.models import Referral
 from services.intake.referrals.schemas import ReferralCreate, ReferralOut
 from shared.db import utcnow
+from shared.writes import Created, create_once
 
-router = APIRouter(prefix="/intake/v1", tags=["referrals"])
+router = APIRouter(prefix="/intake/v1", tags=["referrals"], dependencies=[Depends(authorize)])
 
 
 def _out(referral: Referral) -> ReferralOut:
@@ -20,21 +24,30 @@ def _out(referral: Referral) -> ReferralOut:
 
 @router.post(
     "/consultations/{consultation_id}/referrals",
-    status_code=status.HTTP_201_CREATED,
+    status_code=201,
     response_model=ReferralOut,
     operation_id="referToCollaboration",
     summary="多機関協働事業へつなぐ: refer to multi-agency collaboration (needs consent)",
     responses={422: {"description": "No consent: the support meeting (支援会議) is the route instead."}},
 )
 async def refer_to_collaboration(
-    consultation_id: str, body: ReferralCreate, db: IntakeDb, response: Response
-) -> ReferralOut:
-    async with db.transaction() as session:
+    consultation_id: str, body: ReferralCreate, db: IntakeDb, access: IntakeAccess, request: Request
+) -> Response:
+    async def work(session: AsyncSession) -> Created:
         referral = await service.refer_to_collaboration(
             session=session, consultation_id=consultation_id, data=body, now=utcnow()
         )
-    response.headers["Location"] = f"/intake/v1/referrals/{referral.id}"
-    return _out(referral)
+        await audit(session, access, referral.id)
+        return Created(_out(referral), f"/intake/v1/referrals/{referral.id}")
+
+    return await create_once(
+        request,
+        db=db,
+        table=idempotency_keys,
+        access=access,
+        work=work,
+        lock_seconds=request.app.state.settings.idempotency_lock_seconds,
+    )
 
 
 @router.get(
@@ -43,10 +56,12 @@ async def refer_to_collaboration(
     operation_id="listReferralsOfConsultation",
     summary="Referrals of a consultation, with their status",
 )
-async def list_referrals(consultation_id: str, db: IntakeDb) -> list[ReferralOut]:
-    async with db.reading() as session:
+async def list_referrals(consultation_id: str, db: IntakeDb, access: IntakeAccess) -> list[ReferralOut]:
+    async with db.transaction(scope=access.scope) as session:
         await get_consultation(session=session, consultation_id=consultation_id)
-        return [_out(r) for r in await service.referrals_of(session=session, consultation_id=consultation_id)]
+        referrals = await service.referrals_of(session=session, consultation_id=consultation_id)
+        await audit(session, access, consultation_id)
+        return [_out(r) for r in referrals]
 
 
 @router.get(
@@ -55,6 +70,8 @@ async def list_referrals(consultation_id: str, db: IntakeDb) -> list[ReferralOut
     operation_id="getReferral",
     summary="A referral's status as the sending window sees it",
 )
-async def get_referral(referral_id: str, db: IntakeDb) -> ReferralOut:
-    async with db.reading() as session:
-        return _out(await service.get_referral(session=session, referral_id=referral_id))
+async def get_referral(referral_id: str, db: IntakeDb, access: IntakeAccess) -> ReferralOut:
+    async with db.transaction(scope=access.scope) as session:
+        referral = await service.get_referral(session=session, referral_id=referral_id)
+        await audit(session, access, referral.id)
+        return _out(referral)

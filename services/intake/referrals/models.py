@@ -6,16 +6,20 @@ from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from services.intake.db import Base
+from shared.auth.policy import DataScope, Reach
+from shared.auth.scope import TenantScoped
 from shared.db import UTCDateTime
 
 
-class Referral(Base):
+class Referral(TenantScoped, Base):
     __tablename__ = "referrals"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(6), index=True)
+    organisation_id: Mapped[str] = mapped_column(String(100), index=True)
     consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id"), index=True)
     consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"))
     window_code: Mapped[str] = mapped_column(String(40), index=True)
@@ -26,3 +30,10 @@ class Referral(Base):
     case_number: Mapped[str | None] = mapped_column(String(20))
     referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @classmethod
+    def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:
+        # A window's organisation sees what it received; the municipality sees its whole tenant.
+        if scope.reach == Reach.organisation:
+            return cls.organisation_id == scope.organisation_id
+        return super().reach_criteria(scope)

@@ -52,6 +52,7 @@ async def refer_to_collaboration(
     referral = Referral(
         id=new_id(),
         tenant_id=consultation.tenant_id,
+        organisation_id=consultation.organisation_id,
         consultation_id=consultation.id,
         consent_id=consent.id,
         window_code=consultation.window_code,
@@ -97,6 +98,7 @@ def case_referred(consultation: Consultation, consent: Consent, referral: Referr
         consultation_id=consultation.id,
         tenant_id=consultation.tenant_id,
         window_code=consultation.window_code,
+        referring_organisation_id=consultation.organisation_id,
         referred_at=referral.referred_at,
         urgency=consultation.urgency,
         main_concern=consultation.main_concern if "concerns" in classes else None,
@@ -114,6 +116,7 @@ def case_referred(consultation: Consultation, consent: Consent, referral: Referr
         person=person,
         household=household,
         notes=_notes(consultation) if "notes" in classes else None,
+        tax_information=consultation.tax_information if "tax" in classes else None,
     )
 
 

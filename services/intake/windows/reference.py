@@ -1,5 +1,6 @@
 """The windows intake knows at start-up, transcribed from the municipalities' plans
-(phone numbers as the plan writes them, without the area code).
+(phone numbers as the plan writes them, without the area code). `operator_id` is the organisation id
+the operator's staff carry in their tokens (`org`); the municipality itself is `<code>-town`.
 
 Otofuke (016314): seed 000 §2(2)ア 相談機関（窓口）. Nagaizumi (223417): seed 003 §(1)④, the one window
 the plan names by section. The resource directory becomes the source of windows in its own issue;
@@ -16,6 +17,7 @@ from services.intake.windows.models import Window
 REFERENCE_WINDOWS: tuple[dict[str, str | None], ...] = (
     {
         "code": "016314-W01",
+        "operator_id": "016314-hakuju-kyokai",
         "tenant_id": "016314",
         "name": "地域包括支援センターらんらん",
         "field": "elderly_care",
@@ -26,6 +28,7 @@ REFERENCE_WINDOWS: tuple[dict[str, str | None], ...] = (
     },
     {
         "code": "016314-W02",
+        "operator_id": "016314-hokkaido-iryodan",
         "tenant_id": "016314",
         "name": "地域包括支援センターほほえみ",
         "field": "elderly_care",
@@ -36,6 +39,7 @@ REFERENCE_WINDOWS: tuple[dict[str, str | None], ...] = (
     },
     {
         "code": "016314-W03",
+        "operator_id": "016314-teine-lotus",
         "tenant_id": "016314",
         "name": "地域包括支援センターロータス音更",
         "field": "elderly_care",
@@ -46,6 +50,7 @@ REFERENCE_WINDOWS: tuple[dict[str, str | None], ...] = (
     },
     {
         "code": "016314-W04",
+        "operator_id": "016314-keiseikai",
         "tenant_id": "016314",
         "name": "障がい者基幹相談支援センター",
         "field": "disability",
@@ -56,6 +61,7 @@ REFERENCE_WINDOWS: tuple[dict[str, str | None], ...] = (
     },
     {
         "code": "016314-W05",
+        "operator_id": "016314-town",
         "tenant_id": "016314",
         "name": "こども家庭センター",
         "field": "children",
@@ -66,6 +72,7 @@ REFERENCE_WINDOWS: tuple[dict[str, str | None], ...] = (
     },
     {
         "code": "016314-W06",
+        "operator_id": "016314-willwork",
         "tenant_id": "016314",
         "name": "せいかつ相談窓口",
         "field": "hardship",
@@ -76,6 +83,7 @@ REFERENCE_WINDOWS: tuple[dict[str, str | None], ...] = (
     },
     {
         "code": "223417-W01",
+        "operator_id": "223417-town",
         "tenant_id": "223417",
         "name": "福祉保険課",
         "field": "hardship",

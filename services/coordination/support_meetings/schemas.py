@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+OrgId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Body = Annotated[str, StringConstraints(strip_whitespace=True, max_length=8000)]
+
+
+class SupportMeetingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    held_on: date
+    members: list[OrgId] = Field(min_length=2, max_length=40, examples=[["016314-town", "016314-willwork"]])
+    concerning: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    discussion: Body | None = None
+    direction: Body | None = None
+    tax_information: Body | None = None
+    tax_consent_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = None
+
+
+class SupportMeetingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    tenant_id: str
+    convened_by: str
+    held_on: date
+    members: list[str]
+    concerning: str
+    discussion: str | None
+    direction: str | None
+    tax_information: str | None
+    tax_consent_id: str | None
+    created_at: datetime

@@ -1,0 +1,63 @@
+"""Use cases of support-meeting records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.coordination.support_meetings import rules
+from services.coordination.support_meetings.models import SupportMeeting
+from services.coordination.support_meetings.schemas import SupportMeetingCreate
+from shared.db import new_id
+from shared.errors import NotFound, Text
+
+
+class SupportMeetingNotFound(NotFound):
+    slug = "support-meeting-not-found"
+    title = Text("支援会議の記録が見つかりません。", "Support meeting not found.")
+
+
+async def record_support_meeting(
+    *, session: AsyncSession, tenant_id: str, convened_by: str, data: SupportMeetingCreate, now: datetime
+) -> SupportMeeting:
+    members = list(dict.fromkeys(data.members))
+    rules.check_meeting(
+        convened_by=convened_by,
+        members=members,
+        tax_information=data.tax_information,
+        tax_consent_id=data.tax_consent_id,
+    )
+    meeting = SupportMeeting(
+        id=new_id(),
+        tenant_id=tenant_id,
+        convened_by=convened_by,
+        held_on=data.held_on,
+        members=members,
+        member_index="|" + "|".join(members) + "|",
+        concerning=data.concerning,
+        discussion=data.discussion,
+        direction=data.direction,
+        tax_information=data.tax_information,
+        tax_consent_id=data.tax_consent_id,
+        created_at=now,
+        version=1,
+    )
+    session.add(meeting)
+    await session.flush()
+    return meeting
+
+
+async def get_support_meeting(*, session: AsyncSession, meeting_id: str) -> SupportMeeting:
+    meeting = await session.get(SupportMeeting, meeting_id)
+    if meeting is None:
+        raise SupportMeetingNotFound()
+    return meeting
+
+
+async def list_support_meetings(*, session: AsyncSession, limit: int) -> list[SupportMeeting]:
+    query = (
+        select(SupportMeeting).order_by(SupportMeeting.held_on.desc(), SupportMeeting.id.desc()).limit(limit)
+    )
+    return list((await session.scalars(query)).all())

@@ -1,0 +1,1 @@
+"""Identity and access: bearer tokens, roles, the per-service policy, data scopes."""

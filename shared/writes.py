@@ -1,0 +1,122 @@
+"""Safe writes: idempotent creates (Idempotency-Key) and optimistic concurrency (ETag / If-Match)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+from pydantic import BaseModel
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from shared import idempotency
+from shared.db import Database, utcnow
+from shared.errors import DomainError, FieldProblem, Text
+
+if TYPE_CHECKING:
+    from shared.auth.policy import Access
+
+
+class PreconditionRequired(DomainError):
+    slug = "precondition-required"
+    status = 428
+    title = Text(
+        "If-Match ヘッダーが必要です（取得時の ETag を指定）。",
+        "Send If-Match with the ETag you read, so that no one's change is overwritten.",
+    )
+
+
+class StaleWrite(DomainError):
+    slug = "stale-write"
+    status = 412
+    title = Text(
+        "他の利用者が先に更新しました。最新の内容を取得してからやり直してください。",
+        "Someone changed this since you read it. Read it again, then retry.",
+    )
+
+
+def etag_of(resource_id: str, version: int) -> str:
+    return f'"{resource_id}.v{version}"'
+
+
+def require_if_match(request: Request, resource_id: str, version: int) -> None:
+    """Refuse a write made from a stale read; `*` is not accepted for shared records."""
+    header = request.headers.get("if-match")
+    if header is None:
+        raise PreconditionRequired(
+            fields=[FieldProblem("If-Match", Text("必須です。", "Required."), "missing")]
+        )
+    current = etag_of(resource_id, version)
+    offered = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    if current not in offered:
+        raise StaleWrite(extra={"current_etag": current})
+
+
+@dataclass(frozen=True)
+class Created:
+    body: BaseModel
+    location: str
+    etag: str | None = None
+
+
+Work = Callable[[AsyncSession], Awaitable[Created]]
+
+
+async def create_once(
+    request: Request,
+    *,
+    db: Database,
+    table: Table,
+    access: Access,
+    work: Work,
+    lock_seconds: float,
+    on_replay: Callable[[], Awaitable[None]] | None = None,
+) -> Response:
+    """Run a create use case at most once per Idempotency-Key: a retry gets the first response again.
+
+    Without the header the create simply runs. The stored response commits with the effect, in the
+    use case's own transaction; a failed attempt releases the key.
+    """
+    key = request.headers.get("idempotency-key")
+    reservation: idempotency.Reservation | None = None
+    if key is not None:
+        idempotency.check_key(key)
+        body = await request.body()
+        outcome = await idempotency.reserve(
+            db,
+            table,
+            scope=f"{access.caller.tenant_id}/{access.caller.organisation_id}/{access.caller.subject}",
+            key=key,
+            request_hash=idempotency.request_fingerprint(request.method, request.url.path, body),
+            now=utcnow(),
+            lock_seconds=lock_seconds,
+        )
+        if isinstance(outcome, idempotency.Replay):
+            if on_replay is not None:
+                await on_replay()  # a replay hands out the record again: audited like a read
+            return Response(
+                outcome.body,
+                status_code=outcome.status_code,
+                headers={**outcome.headers, "Idempotent-Replayed": "true"},
+                media_type="application/json",
+            )
+        reservation = outcome
+    try:
+        async with db.transaction(scope=access.scope) as session:
+            created = await work(session)
+            payload = created.body.model_dump_json()
+            headers = {"Location": created.location}
+            if created.etag:
+                headers["ETag"] = created.etag
+            if reservation is not None:
+                await idempotency.complete(
+                    session, table, reservation, status_code=201, body=payload, headers=headers
+                )
+    except BaseException:
+        if reservation is not None:
+            await idempotency.release(db, table, reservation)
+        raise
+    return Response(payload, status_code=201, headers=headers, media_type="application/json")
