@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -223,7 +224,7 @@ async def _audited_refusal(request: Request, exc: Exception) -> Response:
                     rule=rule,
                     caller=getattr(request.state, "caller", None),
                     resource_id=path_ids[-1] if path_ids else None,
-                    purpose=request.headers.get("x-access-purpose"),
+                    purpose=unquote(request.headers.get("x-access-purpose") or "") or None,
                     request_id=request.headers.get("x-request-id"),
                     status=exc.status,
                 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from urllib.parse import unquote
 
 from fastapi import Request
 from fastapi.routing import APIRoute
@@ -124,7 +125,9 @@ class Authorizer:
                     f"Roles {held or '(none)'} may not call {operation}.",
                 )
             )
-        purpose = request.headers.get("x-access-purpose")
+        # Headers are ASCII: a purpose in Japanese arrives percent-encoded (UTF-8).
+        raw_purpose = request.headers.get("x-access-purpose")
+        purpose = unquote(raw_purpose) if raw_purpose else None
         access = Access(
             service=self.service,
             operation=operation or "",
