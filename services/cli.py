@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from shared.auth.roles import Role, valid_local_government_code
+from shared.auth.tokens import load_or_create_local_key, mint
 from shared.db import Database, database_url
 from shared.events import catalog  # noqa: F401  (registers the events)
 from shared.events.registry import asyncapi_document
@@ -55,6 +57,25 @@ async def _replay(settings: Settings, name: str) -> None:
         await runtime.dispose()
 
 
+def _mint_token(parser: argparse.ArgumentParser, settings: Settings, args: argparse.Namespace) -> None:
+    if settings.run_mode != "embedded":
+        parser.error("mint-token is for embedded mode; distributed mode takes the identity provider's")
+    if not valid_local_government_code(args.tenant):
+        parser.error(f"{args.tenant} is not a local government code (6 digits with its check digit)")
+    print(
+        mint(
+            load_or_create_local_key(settings.data_dir),
+            subject=args.sub,
+            tenant_id=args.tenant,
+            organisation_id=args.org,
+            roles=args.roles,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            lifetime_seconds=args.minutes * 60,
+        )
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -65,6 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     make.add_argument("-m", "--message", required=True)
     replay = commands.add_parser("replay-dead-letters", help="re-deliver a service's dead letters")
     replay.add_argument("--service", choices=SERVICE_NAMES, required=True)
+    token = commands.add_parser("mint-token", help="embedded mode: a bearer token signed with the local key")
+    roles = [r.value for r in Role]
+    token.add_argument("--role", dest="roles", action="append", required=True, choices=roles)
+    token.add_argument("--tenant", required=True, help="6-digit local government code, e.g. 016314")
+    token.add_argument("--org", required=True, help="organisation (operator) id, e.g. 016314-hakuju-kyokai")
+    token.add_argument("--sub", default="local-user", help="subject (the person's id)")
+    token.add_argument("--minutes", type=int, default=480)
     asyncapi = commands.add_parser("asyncapi", help="print the AsyncAPI document of the event catalogue")
     asyncapi.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
@@ -76,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_make_migration(settings, args.service, args.message))
     elif args.command == "replay-dead-letters":
         asyncio.run(_replay(settings, args.service))
+    elif args.command == "mint-token":
+        _mint_token(parser, settings, args)
     elif args.command == "asyncapi":
         text = json.dumps(asyncapi_document(), ensure_ascii=False, indent=2)
         if args.output:
