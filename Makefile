@@ -65,6 +65,7 @@ format: install
 
 bench: install
 	$(BIN)/python -m tests.bench.referral_latency
+	$(BIN)/python -m tests.bench.audit_cost
 
 lock: install
 	$(BIN)/python -m pip install --quiet pip-tools
