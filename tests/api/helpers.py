@@ -15,13 +15,32 @@ from services.intake.consultations.models import Consultation
 from services.intake.db import messaging as intake_messaging
 from services.intake.referrals.models import Referral
 from shared.runtime import runtimes_of
-from tests.support.builders import consent_body, consultation_body
+from shared.settings import Settings
+from tests.support.builders import NAGAIZUMI, WILLWORK, consent_body, consultation_body
+from tests.support.tokens import bearer
 from tests.support.waiting import eventually
 
 PROBLEM = "https://jusou.example.jp/problems/"
 EN = {"Accept-Language": "en"}
 
 CONSULTATIONS = "/intake/v1/consultations"
+CASES = "/coordination/v1/cases"
+
+NAGAIZUMI_WINDOW = "223417-W01"  # 福祉保険課, run by the town itself
+NAGAIZUMI_TOWN = "223417-town"
+
+
+# --- who calls (the `client` fixture is all-round staff of らんらん's operator in Otofuke) ----------
+
+
+def nagaizumi_staff(settings: Settings) -> dict[str, str]:
+    """All-round staff of Nagaizumi town (another municipality), which operates its one window."""
+    return bearer(settings, tenant=NAGAIZUMI, org=NAGAIZUMI_TOWN, subject="staff-nagaizumi")
+
+
+def willwork_staff(settings: Settings) -> dict[str, str]:
+    """Window staff of the operator of せいかつ相談窓口 (another organisation in Otofuke)."""
+    return bearer(settings, "window_staff", org=WILLWORK, subject="staff-willwork")
 
 
 def assert_problem(
@@ -76,44 +95,62 @@ def event_names(rows: list[Any]) -> Counter[str]:
 # --- the usual steps --------------------------------------------------------------------------
 
 
-async def record_consultation(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
-    response = await client.post(CONSULTATIONS, json=consultation_body(**overrides))
+async def record_consultation(
+    client: httpx.AsyncClient, *, headers: dict[str, str] | None = None, **overrides: Any
+) -> dict[str, Any]:
+    response = await client.post(CONSULTATIONS, json=consultation_body(**overrides), headers=headers)
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
 
 
-async def record_consent(client: httpx.AsyncClient, consultation_id: str, **overrides: Any) -> dict[str, Any]:
+async def record_consent(
+    client: httpx.AsyncClient,
+    consultation_id: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
     response = await client.post(
-        f"{CONSULTATIONS}/{consultation_id}/consents", json=consent_body(**overrides)
+        f"{CONSULTATIONS}/{consultation_id}/consents", json=consent_body(**overrides), headers=headers
     )
     assert response.status_code == 201, response.text
     consent: dict[str, Any] = response.json()
     return consent
 
 
-async def refer(client: httpx.AsyncClient, consultation_id: str, reason: str | None = None) -> dict[str, Any]:
+async def refer(
+    client: httpx.AsyncClient,
+    consultation_id: str,
+    reason: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
     body = {} if reason is None else {"reason": reason}
-    response = await client.post(f"{CONSULTATIONS}/{consultation_id}/referrals", json=body)
+    response = await client.post(f"{CONSULTATIONS}/{consultation_id}/referrals", json=body, headers=headers)
     assert response.status_code == 201, response.text
     referral: dict[str, Any] = response.json()
     return referral
 
 
 async def referred_consultation(
-    client: httpx.AsyncClient, **overrides: Any
+    client: httpx.AsyncClient, *, headers: dict[str, str] | None = None, **overrides: Any
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A consultation with the person's consent, referred to collaboration."""
-    consultation = await record_consultation(client, **overrides)
-    await record_consent(client, consultation["id"])
-    return consultation, await refer(client, consultation["id"])
+    consultation = await record_consultation(client, headers=headers, **overrides)
+    await record_consent(client, consultation["id"], headers=headers)
+    return consultation, await refer(client, consultation["id"], headers=headers)
 
 
-async def case_of(client: httpx.AsyncClient, referral_id: str) -> dict[str, Any]:
+async def case_of(
+    client: httpx.AsyncClient, referral_id: str, *, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The case coordination opened from a referral, once the event has arrived."""
 
     async def listed() -> dict[str, Any] | None:
-        page = (await client.get("/coordination/v1/cases", params={"referral_id": referral_id})).json()
+        response = await client.get(CASES, params={"referral_id": referral_id}, headers=headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
         return page["items"][0] if page["items"] else None
 
     case: dict[str, Any] = await eventually(listed)
@@ -123,3 +160,12 @@ async def case_of(client: httpx.AsyncClient, referral_id: str) -> dict[str, Any]
 async def open_case(client: httpx.AsyncClient) -> dict[str, Any]:
     _, referral = await referred_consultation(client)
     return await case_of(client, referral["id"])
+
+
+async def case_etag(client: httpx.AsyncClient, case_id: str) -> str:
+    """The case's current ETag, as a coordinator reads it before answering."""
+    response = await client.get(f"{CASES}/{case_id}")
+    assert response.status_code == 200, response.text
+    etag: str = response.headers["etag"]
+    assert etag == response.json()["etag"]
+    return etag

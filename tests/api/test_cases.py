@@ -6,18 +6,25 @@ import pytest
 
 from shared.pagination import encode_cursor
 from tests.api.helpers import (
+    CASES,
+    CONSULTATIONS,
     EN,
+    NAGAIZUMI_WINDOW,
     assert_problem,
+    case_etag,
     case_of,
     coordination_outbox,
     event_names,
+    nagaizumi_staff,
     open_case,
+    record_consent,
+    record_consultation,
+    refer,
     referred_consultation,
 )
-from tests.support.builders import NAGAIZUMI, OTOFUKE
+from tests.support.builders import NAGAIZUMI, OTOFUKE, RANRAN_OPERATOR
 from tests.support.waiting import eventually
 
-CASES = "/coordination/v1/cases"
 MISSING = "00000000-0000-0000-0000-000000000000"
 
 
@@ -35,21 +42,65 @@ async def test_a_case_is_opened_from_a_referral_and_readable(client) -> None:
     assert case["tenant_id"] == OTOFUKE
     assert case["case_number"] == listed["case_number"]
     assert case["closed_at"] is None
+    # The referring window's organisation is the first party to the case.
+    assert case["referring_organisation_id"] == RANRAN_OPERATOR
+    assert case["parties"] == [RANRAN_OPERATOR]
+    assert case["tax_information"] is None  # the consent does not name the `tax` data class
+    assert case["version"] == 1
+    assert response.headers["etag"] == case["etag"] == f'"{case["id"]}.v1"'
 
 
-async def test_cases_are_listed_newest_first_and_filtered(client) -> None:
+async def test_cases_are_listed_newest_first_and_each_municipality_sees_its_own(client, settings) -> None:
     first = await open_case(client)
     second = await open_case(client)
-    await case_of(client, (await referred_consultation(client, window_code="223417-W01"))[1]["id"])
+    nagaizumi = nagaizumi_staff(settings)
+    _, referral = await referred_consultation(client, headers=nagaizumi, window_code=NAGAIZUMI_WINDOW)
+    theirs = await case_of(client, referral["id"], headers=nagaizumi)
 
-    otofuke = (await client.get(CASES, params={"tenant_id": OTOFUKE})).json()
-    nagaizumi = (await client.get(CASES, params={"tenant_id": NAGAIZUMI})).json()
+    otofuke_page = (await client.get(CASES)).json()
+    nagaizumi_page = (await client.get(CASES, headers=nagaizumi)).json()
     by_status = (await client.get(CASES, params={"status": "declined"})).json()
 
-    assert [c["id"] for c in otofuke["items"]] == [second["id"], first["id"]]
+    assert [c["id"] for c in otofuke_page["items"]] == [second["id"], first["id"]]
+    assert {c["tenant_id"] for c in otofuke_page["items"]} == {OTOFUKE}
     assert second["case_number"].endswith("-00002") and first["case_number"].endswith("-00001")
-    assert len(nagaizumi["items"]) == 1 and nagaizumi["items"][0]["case_number"].endswith("-00001")
+    assert [c["id"] for c in nagaizumi_page["items"]] == [theirs["id"]]
+    assert theirs["tenant_id"] == NAGAIZUMI
+    assert theirs["case_number"].endswith("-00001")  # each municipality numbers its own cases
     assert by_status["items"] == []
+
+
+async def test_the_tenant_comes_from_the_token_not_a_query_parameter(client) -> None:
+    mine = await open_case(client)
+
+    # tenant_id is no longer a parameter: asking for another municipality still lists one's own.
+    response = await client.get(CASES, params={"tenant_id": NAGAIZUMI})
+
+    assert response.status_code == 200, response.text
+    assert [c["id"] for c in response.json()["items"]] == [mine["id"]]
+
+
+async def test_another_municipalitys_case_is_not_found_and_cannot_be_answered(client, app, settings) -> None:
+    ours = await open_case(client)
+    nagaizumi = nagaizumi_staff(settings)
+    _, referral = await referred_consultation(client, headers=nagaizumi, window_code=NAGAIZUMI_WINDOW)
+    theirs = await case_of(client, referral["id"], headers=nagaizumi)
+    our_etag = await case_etag(client, ours["id"])
+
+    assert_problem(await client.get(f"{CASES}/{theirs['id']}"), status=404, slug="case-not-found")
+    assert_problem(
+        await client.get(f"{CASES}/{ours['id']}", headers=nagaizumi), status=404, slug="case-not-found"
+    )
+    assert (await client.get(CASES, params={"referral_id": referral["id"]})).json()["items"] == []
+    declined = await client.post(
+        f"{CASES}/{ours['id']}/decline",
+        json={"reason": "他の町から"},
+        headers={**nagaizumi, "If-Match": our_etag},
+    )
+
+    assert_problem(declined, status=404, slug="case-not-found")
+    assert (await client.get(f"{CASES}/{ours['id']}")).json()["status"] == "open"
+    assert event_names(await coordination_outbox(app)) == {"CaseOpened": 2}
 
 
 async def test_case_pages_cover_every_case_once(client) -> None:
@@ -65,7 +116,6 @@ async def test_case_pages_cover_every_case_once(client) -> None:
 @pytest.mark.parametrize(
     ("params", "field", "code"),
     [
-        pytest.param({"tenant_id": "abc"}, "tenant_id", "string_pattern_mismatch", id="tenant"),
         pytest.param({"status": "closed"}, "status", "enum", id="status"),
         pytest.param({"urgency": "soon"}, "urgency", "string_pattern_mismatch", id="urgency"),
         pytest.param({"limit": "1000"}, "limit", "less_than_equal", id="limit"),
@@ -111,14 +161,19 @@ async def test_an_unknown_case_is_404(client) -> None:
 )
 async def test_answering_closes_the_case_and_tells_the_window(client, app, answer, status, event) -> None:
     case = await open_case(client)
+    etag = await case_etag(client, case["id"])
 
-    response = await client.post(f"{CASES}/{case['id']}/{answer}", json={"reason": "単独の機関で対応可能"})
+    response = await client.post(
+        f"{CASES}/{case['id']}/{answer}", json={"reason": "単独の機関で対応可能"}, headers={"If-Match": etag}
+    )
 
     assert response.status_code == 200, response.text
     answered = response.json()
     assert answered["status"] == status
     assert answered["status_reason"] == "単独の機関で対応可能"
     assert answered["closed_at"] is not None
+    assert answered["version"] == 2
+    assert response.headers["etag"] == answered["etag"] != etag
     assert (await client.get(f"{CASES}/{case['id']}")).json()["status"] == status
     rows = await coordination_outbox(app)
     assert event_names(rows) == {"CaseOpened": 1, event: 1}
@@ -136,17 +191,72 @@ async def test_answering_closes_the_case_and_tells_the_window(client, app, answe
 )
 async def test_a_case_is_answered_only_once(client, app, first: str, second: str) -> None:
     case = await open_case(client)
-    done = await client.post(f"{CASES}/{case['id']}/{first}", json={"reason": "最初の回答"})
-    assert done.status_code == 200
+    done = await client.post(
+        f"{CASES}/{case['id']}/{first}",
+        json={"reason": "最初の回答"},
+        headers={"If-Match": await case_etag(client, case["id"])},
+    )
+    assert done.status_code == 200, done.text
 
-    again = await client.post(f"{CASES}/{case['id']}/{second}", json={"reason": "二度目"}, headers=EN)
+    # Read after the first answer, so the refusal is about the status, not a stale read.
+    again = await client.post(
+        f"{CASES}/{case['id']}/{second}",
+        json={"reason": "二度目"},
+        headers={**EN, "If-Match": done.headers["etag"]},
+    )
 
     body = assert_problem(again, status=409, slug="invalid-case-transition")
     assert body["title"] == "The case's status does not allow this."
     kept = (await client.get(f"{CASES}/{case['id']}")).json()
     assert kept["status"] == done.json()["status"]
     assert kept["status_reason"] == "最初の回答"
+    assert kept["etag"] == done.headers["etag"]
     assert sum(event_names(await coordination_outbox(app)).values()) == 2
+
+
+@pytest.mark.parametrize("answer", ["decline", "return"])
+async def test_an_answer_without_if_match_is_428_and_changes_nothing(client, app, answer: str) -> None:
+    case = await open_case(client)
+
+    response = await client.post(f"{CASES}/{case['id']}/{answer}", json={"reason": "理由"})
+
+    assert_problem(response, status=428, slug="precondition-required", fields={"If-Match": "missing"})
+    assert (await client.get(f"{CASES}/{case['id']}")).json()["status"] == "open"
+    assert event_names(await coordination_outbox(app)) == {"CaseOpened": 1}
+
+
+@pytest.mark.parametrize("answer", ["decline", "return"])
+async def test_an_answer_from_a_stale_read_is_412_and_changes_nothing(client, app, answer: str) -> None:
+    consultation = await record_consultation(client)
+    await record_consent(client, consultation["id"])
+    case = await case_of(client, (await refer(client, consultation["id"]))["id"])
+    read_before = await case_etag(client, case["id"])
+    # Meanwhile the person withdraws their consent, and coordination notes it on the case.
+    consents = f"{CONSULTATIONS}/{consultation['id']}/consents"
+    (consent,) = (await client.get(consents)).json()
+    withdrawn = await client.post(
+        f"{consents}/{consent['id']}/withdrawal", json={}, headers={"If-Match": consent["etag"]}
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+
+    async def noted() -> str | None:
+        current = (await client.get(f"{CASES}/{case['id']}")).json()
+        return current["etag"] if current["consent_withdrawn_at"] else None
+
+    current_etag = await eventually(noted)
+
+    stale = await client.post(
+        f"{CASES}/{case['id']}/{answer}", json={"reason": "理由"}, headers={"If-Match": read_before}
+    )
+
+    body = assert_problem(stale, status=412, slug="stale-write")
+    assert body["current_etag"] == current_etag != read_before
+    assert (await client.get(f"{CASES}/{case['id']}")).json()["status"] == "open"
+    assert event_names(await coordination_outbox(app)) == {"CaseOpened": 1}
+    fresh = await client.post(
+        f"{CASES}/{case['id']}/{answer}", json={"reason": "理由"}, headers={"If-Match": current_etag}
+    )
+    assert fresh.status_code == 200, fresh.text
 
 
 @pytest.mark.parametrize("answer", ["decline", "return"])
@@ -156,8 +266,9 @@ async def test_a_case_is_answered_only_once(client, app, first: str, second: str
 )
 async def test_an_answer_needs_a_reason(client, app, answer: str, body: dict, code: str) -> None:
     case = await open_case(client)
+    etag = await case_etag(client, case["id"])
 
-    response = await client.post(f"{CASES}/{case['id']}/{answer}", json=body)
+    response = await client.post(f"{CASES}/{case['id']}/{answer}", json=body, headers={"If-Match": etag})
 
     assert_problem(response, status=422, slug="validation-error", fields={"reason": code})
     assert (await client.get(f"{CASES}/{case['id']}")).json()["status"] == "open"
@@ -166,8 +277,11 @@ async def test_an_answer_needs_a_reason(client, app, answer: str, body: dict, co
 
 async def test_an_answer_with_unknown_fields_is_422(client, app) -> None:
     case = await open_case(client)
+    etag = await case_etag(client, case["id"])
 
-    response = await client.post(f"{CASES}/{case['id']}/decline", json={"reason": "x", "by": "誰か"})
+    response = await client.post(
+        f"{CASES}/{case['id']}/decline", json={"reason": "x", "by": "誰か"}, headers={"If-Match": etag}
+    )
 
     assert_problem(response, status=422, slug="validation-error", fields={"by": "extra_forbidden"})
     assert (await client.get(f"{CASES}/{case['id']}")).json()["status"] == "open"

@@ -45,6 +45,7 @@ async def test_a_consent_is_recorded_active_and_listed(client, app) -> None:
     assert consent["valid_from"] == consent["obtained_at"]
     assert consent["active"] is True
     assert consent["withdrawn_at"] is None
+    assert response.headers["etag"] == consent["etag"] == f'"{consent["id"]}.v1"'
 
     listed = await client.get(consents_of(consultation["id"]))
     assert listed.status_code == 200
@@ -147,7 +148,9 @@ async def test_withdrawing_a_consent_ends_it_and_tells_the_other_services_once(c
     consent = await record_consent(client, consultation["id"])
 
     response = await client.post(
-        withdrawal_of(consultation["id"], consent["id"]), json={"reason": "本人の申し出"}
+        withdrawal_of(consultation["id"], consent["id"]),
+        json={"reason": "本人の申し出"},
+        headers={"If-Match": consent["etag"]},
     )
 
     assert response.status_code == 200, response.text
@@ -155,6 +158,7 @@ async def test_withdrawing_a_consent_ends_it_and_tells_the_other_services_once(c
     assert withdrawn["active"] is False
     assert withdrawn["withdrawn_at"] is not None
     assert withdrawn["withdrawal_reason"] == "本人の申し出"
+    assert response.headers["etag"] == withdrawn["etag"] != consent["etag"]
     assert (await client.get(consents_of(consultation["id"]))).json() == [withdrawn]
 
     rows = await intake_outbox(app)
@@ -173,16 +177,18 @@ async def test_a_withdrawal_dated_in_the_past_keeps_its_date_but_never_a_future_
     yesterday = datetime.now(UTC) - timedelta(days=1)
     tomorrow = datetime.now(UTC) + timedelta(days=1)
 
-    past = (
-        await client.post(
-            withdrawal_of(consultation["id"], earlier["id"]), json={"withdrawn_at": yesterday.isoformat()}
-        )
-    ).json()
-    future = (
-        await client.post(
-            withdrawal_of(consultation["id"], later["id"]), json={"withdrawn_at": tomorrow.isoformat()}
-        )
-    ).json()
+    past_response = await client.post(
+        withdrawal_of(consultation["id"], earlier["id"]),
+        json={"withdrawn_at": yesterday.isoformat()},
+        headers={"If-Match": earlier["etag"]},
+    )
+    future_response = await client.post(
+        withdrawal_of(consultation["id"], later["id"]),
+        json={"withdrawn_at": tomorrow.isoformat()},
+        headers={"If-Match": later["etag"]},
+    )
+    assert past_response.status_code == future_response.status_code == 200
+    past, future = past_response.json(), future_response.json()
 
     assert datetime.fromisoformat(past["withdrawn_at"]) == yesterday
     assert datetime.fromisoformat(future["withdrawn_at"]) <= datetime.now(UTC)
@@ -191,14 +197,25 @@ async def test_a_withdrawal_dated_in_the_past_keeps_its_date_but_never_a_future_
 async def test_a_consent_cannot_be_withdrawn_twice(client, app) -> None:
     consultation = await record_consultation(client)
     consent = await record_consent(client, consultation["id"])
-    first = await client.post(withdrawal_of(consultation["id"], consent["id"]), json={})
+    first = await client.post(
+        withdrawal_of(consultation["id"], consent["id"]), json={}, headers={"If-Match": consent["etag"]}
+    )
+    assert first.status_code == 200, first.text
 
+    # With the ETag read after the first withdrawal, so the refusal is not about a stale read.
     second = await client.post(
-        withdrawal_of(consultation["id"], consent["id"]), json={"reason": "again"}, headers=EN
+        withdrawal_of(consultation["id"], consent["id"]),
+        json={"reason": "again"},
+        headers={**EN, "If-Match": first.headers["etag"]},
     )
 
     body = assert_problem(second, status=409, slug="consent-withdrawn")
     assert body["title"] == "This consent has already been withdrawn."
+    # A retry made from the read before the first withdrawal is a stale write.
+    stale = await client.post(
+        withdrawal_of(consultation["id"], consent["id"]), json={}, headers={"If-Match": consent["etag"]}
+    )
+    assert assert_problem(stale, status=412, slug="stale-write")["current_etag"] == first.headers["etag"]
     listed = (await client.get(consents_of(consultation["id"]))).json()
     assert listed[0]["withdrawn_at"] == first.json()["withdrawn_at"]
     assert listed[0]["withdrawal_reason"] is None
@@ -219,7 +236,9 @@ async def test_a_consent_cannot_be_withdrawn_through_another_consultation(client
     other = await record_consultation(client)
     consent = await record_consent(client, mine["id"])
 
-    response = await client.post(withdrawal_of(other["id"], consent["id"]), json={})
+    response = await client.post(
+        withdrawal_of(other["id"], consent["id"]), json={}, headers={"If-Match": consent["etag"]}
+    )
 
     assert_problem(response, status=404, slug="consent-not-found")
     assert (await client.get(consents_of(mine["id"]))).json()[0]["active"] is True
@@ -231,9 +250,43 @@ async def test_a_withdrawal_with_unknown_fields_is_422_and_changes_nothing(clien
     consent = await record_consent(client, consultation["id"])
 
     response = await client.post(
-        withdrawal_of(consultation["id"], consent["id"]), json={"why": "気が変わった"}
+        withdrawal_of(consultation["id"], consent["id"]),
+        json={"why": "気が変わった"},
+        headers={"If-Match": consent["etag"]},
     )
 
     assert_problem(response, status=422, slug="validation-error", fields={"why": "extra_forbidden"})
     assert (await client.get(consents_of(consultation["id"]))).json()[0]["active"] is True
+    assert await intake_outbox(app) == []
+
+
+async def test_a_withdrawal_without_if_match_is_428_and_changes_nothing(client, app) -> None:
+    consultation = await record_consultation(client)
+    consent = await record_consent(client, consultation["id"])
+
+    response = await client.post(withdrawal_of(consultation["id"], consent["id"]), json={})
+
+    assert_problem(response, status=428, slug="precondition-required", fields={"If-Match": "missing"})
+    assert (await client.get(consents_of(consultation["id"]))).json() == [consent]
+    assert await intake_outbox(app) == []
+
+
+@pytest.mark.parametrize(
+    "if_match",
+    [
+        pytest.param("*", id="any"),
+        pytest.param('"00000000-0000-0000-0000-000000000000.v1"', id="another record's"),
+    ],
+)
+async def test_a_withdrawal_with_an_etag_that_is_not_the_consents_is_412(client, app, if_match: str) -> None:
+    consultation = await record_consultation(client)
+    consent = await record_consent(client, consultation["id"])
+
+    response = await client.post(
+        withdrawal_of(consultation["id"], consent["id"]), json={}, headers={"If-Match": if_match}
+    )
+
+    body = assert_problem(response, status=412, slug="stale-write")
+    assert body["current_etag"] == consent["etag"]
+    assert (await client.get(consents_of(consultation["id"]))).json() == [consent]
     assert await intake_outbox(app) == []

@@ -8,8 +8,16 @@ from typing import Any
 import pytest
 
 from shared.pagination import encode_cursor
-from tests.api.helpers import CONSULTATIONS, assert_problem, record_consultation
-from tests.support.builders import NAGAIZUMI, OTOFUKE, SEIKATSU
+from tests.api.helpers import (
+    CONSULTATIONS,
+    NAGAIZUMI_WINDOW,
+    assert_problem,
+    nagaizumi_staff,
+    record_consultation,
+    willwork_staff,
+)
+from tests.support.builders import NAGAIZUMI, OTOFUKE, RANRAN_OPERATOR, SEIKATSU, WILLWORK
+from tests.support.tokens import bearer
 
 BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
 
@@ -18,24 +26,30 @@ def at(hours: float) -> str:
     return (BASE + timedelta(hours=hours)).isoformat()
 
 
-async def listed(client, **params: Any) -> list[dict[str, Any]]:
-    response = await client.get(CONSULTATIONS, params=params)
+async def listed(client, headers: dict[str, str] | None = None, **params: Any) -> list[dict[str, Any]]:
+    response = await client.get(CONSULTATIONS, params=params, headers=headers)
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
 
 
-async def ids(client, **params: Any) -> list[str]:
-    return [item["id"] for item in await listed(client, **params)]
+async def ids(client, headers: dict[str, str] | None = None, **params: Any) -> list[str]:
+    return [item["id"] for item in await listed(client, headers, **params)]
 
 
 @pytest.fixture
-async def seeded(client) -> dict[str, str]:
-    """Five consultations that differ in one filterable respect each; name -> id."""
+async def seeded(client, settings) -> dict[str, str]:
+    """Five consultations that differ in one filterable respect each; name -> id.
+
+    Each is recorded by staff of the window's operator: らんらん's (the client), せいかつ相談窓口's,
+    and Nagaizumi town's. The client, a municipal officer of Otofuke too, sees Otofuke's four.
+    """
+    willwork = willwork_staff(settings)
     made = {
         "mother_8050": await record_consultation(client, received_at=at(0)),
         "debt_hardship": await record_consultation(
             client,
+            headers=willwork,
             window_code=SEIKATSU,
             received_at=at(1),
             urgency="normal",
@@ -54,7 +68,8 @@ async def seeded(client) -> dict[str, str]:
         ),
         "nagaizumi": await record_consultation(
             client,
-            window_code="223417-W01",
+            headers=nagaizumi_staff(settings),
+            window_code=NAGAIZUMI_WINDOW,
             received_at=at(3),
             person={"name": "長泉 花", "name_kana": "ナガイズミ ハナ"},
             concerns=[{"code": "income"}],
@@ -62,6 +77,7 @@ async def seeded(client) -> dict[str, str]:
         ),
         "food": await record_consultation(
             client,
+            headers=willwork,
             window_code=SEIKATSU,
             received_at=at(4),
             urgency="high",
@@ -77,7 +93,7 @@ async def test_the_list_is_newest_first(client, seeded) -> None:
     items = await listed(client)
 
     assert [i["id"] for i in items] == [
-        seeded[n] for n in ("food", "nagaizumi", "child_abuse_emergency", "debt_hardship", "mother_8050")
+        seeded[n] for n in ("food", "child_abuse_emergency", "debt_hardship", "mother_8050")
     ]
     first = items[-1]
     assert first["person_name"] == "音更 花子"
@@ -89,12 +105,6 @@ async def test_the_list_is_newest_first(client, seeded) -> None:
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        pytest.param({"tenant_id": NAGAIZUMI}, ["nagaizumi"], id="tenant_id=223417"),
-        pytest.param(
-            {"tenant_id": OTOFUKE},
-            ["food", "child_abuse_emergency", "debt_hardship", "mother_8050"],
-            id="tenant_id=016314",
-        ),
         pytest.param({"window_code": SEIKATSU}, ["food", "debt_hardship"], id="window_code=W06"),
         pytest.param({"urgency": "emergency"}, ["child_abuse_emergency"], id="urgency=emergency"),
         pytest.param({"urgency": "normal"}, ["debt_hardship"], id="urgency=normal"),
@@ -129,6 +139,49 @@ async def test_filters(client, seeded, params: dict[str, str], expected: list[st
     assert await ids(client, **params) == [seeded[name] for name in expected]
 
 
+# --- who sees which: the municipality from the token, the organisation by the caller's role --------
+
+
+async def test_each_municipality_lists_only_its_own(client, settings, seeded) -> None:
+    nagaizumi = await listed(client, nagaizumi_staff(settings))
+    otofuke = await listed(client)
+
+    assert [i["id"] for i in nagaizumi] == [seeded["nagaizumi"]]
+    assert {i["tenant_id"] for i in nagaizumi} == {NAGAIZUMI}
+    assert {i["tenant_id"] for i in otofuke} == {OTOFUKE}
+    assert seeded["nagaizumi"] not in [i["id"] for i in otofuke]
+
+
+@pytest.mark.parametrize(
+    "tenant_id",
+    [pytest.param(NAGAIZUMI, id="another municipality"), pytest.param("16314", id="not a code")],
+)
+async def test_a_tenant_id_parameter_is_no_filter_any_more(client, seeded, tenant_id: str) -> None:
+    # The municipality comes from the token only; the parameter neither widens nor is validated.
+    assert await ids(client, tenant_id=tenant_id) == [
+        seeded[n] for n in ("food", "child_abuse_emergency", "debt_hardship", "mother_8050")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("org", "expected"),
+    [
+        pytest.param(RANRAN_OPERATOR, ["child_abuse_emergency", "mother_8050"], id="らんらん's operator"),
+        pytest.param(WILLWORK, ["food", "debt_hardship"], id="せいかつ相談窓口's operator"),
+        pytest.param("016314-keiseikai", [], id="an operator that recorded none"),
+    ],
+)
+async def test_window_staff_list_only_what_their_organisation_received(
+    client, settings, seeded, org: str, expected: list[str]
+) -> None:
+    staff = bearer(settings, "window_staff", org=org)
+
+    assert await ids(client, staff) == [seeded[name] for name in expected]
+    assert await ids(client, staff, urgency="high") == [
+        seeded[name] for name in expected if name in ("food", "mother_8050")
+    ]
+
+
 async def test_the_received_range_accepts_any_time_zone(client, seeded) -> None:
     jst_from = (BASE + timedelta(hours=1)).astimezone(timezone(timedelta(hours=9)))
 
@@ -155,7 +208,6 @@ async def test_a_kana_search_folds_hiragana_and_half_width(
 @pytest.mark.parametrize(
     ("params", "field", "code"),
     [
-        ({"tenant_id": "16314"}, "tenant_id", "string_pattern_mismatch"),
         ({"urgency": "soon"}, "urgency", "enum"),
         ({"main_concern": "lottery"}, "main_concern", "enum"),
         ({"concern": "lottery"}, "concern", "enum"),
@@ -224,17 +276,26 @@ async def test_a_full_last_page_has_no_next_cursor(client) -> None:
     assert page["next_cursor"] is None
 
 
-async def test_pagination_keeps_the_filters(client, seeded) -> None:
-    first = (await client.get(CONSULTATIONS, params={"tenant_id": OTOFUKE, "limit": 2})).json()
-    second = (
-        await client.get(
-            CONSULTATIONS, params={"tenant_id": OTOFUKE, "limit": 2, "cursor": first["next_cursor"]}
-        )
-    ).json()
+async def test_pagination_keeps_the_callers_municipality(client, seeded) -> None:
+    first = (await client.get(CONSULTATIONS, params={"limit": 2})).json()
+    second = (await client.get(CONSULTATIONS, params={"limit": 2, "cursor": first["next_cursor"]})).json()
 
     assert [i["id"] for i in first["items"] + second["items"]] == [
         seeded[n] for n in ("food", "child_abuse_emergency", "debt_hardship", "mother_8050")
     ]
+    assert second["next_cursor"] is None
+
+
+async def test_pagination_keeps_the_filters(client, seeded) -> None:
+    # Nagaizumi's, received at(3), is in the range but never on a page of Otofuke's.
+    params = {"received_from": at(1), "limit": 2}
+    first = (await client.get(CONSULTATIONS, params=params)).json()
+    second = (await client.get(CONSULTATIONS, params={**params, "cursor": first["next_cursor"]})).json()
+
+    assert [i["id"] for i in first["items"] + second["items"]] == [
+        seeded[n] for n in ("food", "child_abuse_emergency", "debt_hardship")
+    ]
+    assert len(first["items"]) == 2
     assert second["next_cursor"] is None
 
 

@@ -12,10 +12,30 @@ from typing import Any
 
 import pytest
 
+from services.intake.consultations.models import Consultation
 from services.intake.windows.models import Window
 from shared.runtime import runtimes_of
-from tests.api.helpers import CONSULTATIONS, EN, assert_problem, intake_outbox, intake_rows
-from tests.support.builders import OTOFUKE, RANRAN, SEIKATSU, consultation_body
+from tests.api.helpers import (
+    CONSULTATIONS,
+    EN,
+    NAGAIZUMI_TOWN,
+    NAGAIZUMI_WINDOW,
+    assert_problem,
+    intake_outbox,
+    intake_rows,
+    nagaizumi_staff,
+    willwork_staff,
+)
+from tests.support.builders import (
+    NAGAIZUMI,
+    OTOFUKE,
+    RANRAN,
+    RANRAN_OPERATOR,
+    SEIKATSU,
+    WILLWORK,
+    consultation_body,
+)
+from tests.support.tokens import bearer
 
 JST = timezone(timedelta(hours=9))
 
@@ -101,10 +121,73 @@ async def test_a_visitor_who_is_not_the_person_is_recorded(client) -> None:
     assert fetched["visitor"] == {"name": "音更 一郎", "relation": "民生委員", "phone": "090-1234-5678"}
 
 
-async def test_the_tenant_is_the_windows_municipality(client) -> None:
-    created = (await client.post(CONSULTATIONS, json=consultation_body(window_code="223417-W01"))).json()
+async def test_the_tenant_is_the_windows_municipality(client, settings) -> None:
+    response = await client.post(
+        CONSULTATIONS, json=consultation_body(window_code=NAGAIZUMI_WINDOW), headers=nagaizumi_staff(settings)
+    )
 
-    assert created["tenant_id"] == "223417"
+    assert response.status_code == 201, response.text
+    assert response.json()["tenant_id"] == NAGAIZUMI
+
+
+async def test_a_consultation_of_another_municipality_is_not_found(client, settings) -> None:
+    nagaizumi = nagaizumi_staff(settings)
+    theirs = (
+        await client.post(
+            CONSULTATIONS, json=consultation_body(window_code=NAGAIZUMI_WINDOW), headers=nagaizumi
+        )
+    ).json()
+    ours = (await client.post(CONSULTATIONS, json=consultation_body())).json()
+
+    assert_problem(
+        await client.get(f"{CONSULTATIONS}/{theirs['id']}"), status=404, slug="consultation-not-found"
+    )
+    assert_problem(
+        await client.get(f"{CONSULTATIONS}/{ours['id']}", headers=nagaizumi),
+        status=404,
+        slug="consultation-not-found",
+    )
+    assert (await client.get(f"{CONSULTATIONS}/{theirs['id']}", headers=nagaizumi)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("window_code", "tenant", "org"),
+    [
+        pytest.param(NAGAIZUMI_WINDOW, OTOFUKE, RANRAN_OPERATOR, id="another municipality's window"),
+        pytest.param(SEIKATSU, OTOFUKE, RANRAN_OPERATOR, id="another organisation's window"),
+        pytest.param(RANRAN, NAGAIZUMI, NAGAIZUMI_TOWN, id="a window of the town the caller is not in"),
+    ],
+)
+async def test_staff_record_only_at_their_own_organisations_windows(
+    client, app, settings, window_code: str, tenant: str, org: str
+) -> None:
+    response = await client.post(
+        CONSULTATIONS,
+        json=consultation_body(window_code=window_code),
+        headers={**EN, **bearer(settings, tenant=tenant, org=org)},
+    )
+
+    body = assert_problem(
+        response, status=422, slug="unknown-window", fields={"window_code": "unknown_window"}
+    )
+    assert body["title"] == "Unknown consultation window."
+    await assert_nothing_saved(app)
+
+
+async def test_the_consultation_belongs_to_the_windows_organisation(client, app, settings) -> None:
+    willwork = willwork_staff(settings)
+    response = await client.post(
+        CONSULTATIONS, json=consultation_body(window_code=SEIKATSU), headers=willwork
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+
+    async with runtimes_of(app)["intake"].db.transaction() as session:
+        stored = await session.get(Consultation, created["id"])
+        assert stored is not None and stored.organisation_id == WILLWORK
+    # The municipality sees it (tenant reach); its own window staff see it too.
+    assert (await client.get(f"{CONSULTATIONS}/{created['id']}")).json() == created
+    assert (await client.get(f"{CONSULTATIONS}/{created['id']}", headers=willwork)).json() == created
 
 
 async def test_recording_a_consultation_writes_no_event(client, app) -> None:
@@ -336,11 +419,14 @@ async def test_an_unknown_window_is_named_and_nothing_is_saved(client, app) -> N
     await assert_nothing_saved(app)
 
 
-async def test_a_closed_window_no_longer_receives_consultations(client, app) -> None:
+async def test_a_closed_window_no_longer_receives_consultations(client, app, settings) -> None:
     async with runtimes_of(app)["intake"].db.transaction() as session:
         (await session.get(Window, SEIKATSU)).active = False
 
-    response = await client.post(CONSULTATIONS, json=consultation_body(window_code=SEIKATSU))
+    # Staff of the window's own operator, so that the refusal is about the window being closed.
+    response = await client.post(
+        CONSULTATIONS, json=consultation_body(window_code=SEIKATSU), headers=willwork_staff(settings)
+    )
 
     assert_problem(response, status=422, slug="unknown-window", fields={"window_code": "unknown_window"})
     await assert_nothing_saved(app)

@@ -162,9 +162,11 @@ async def test_a_referral_under_a_withdrawn_consent_is_refused_the_same_way(clie
     consultation = await record_consultation(client)
     consent = await record_consent(client, consultation["id"])
     withdrawn = await client.post(
-        f"{CONSULTATIONS}/{consultation['id']}/consents/{consent['id']}/withdrawal", json={}
+        f"{CONSULTATIONS}/{consultation['id']}/consents/{consent['id']}/withdrawal",
+        json={},
+        headers={"If-Match": consent["etag"]},
     )
-    assert withdrawn.status_code == 200
+    assert withdrawn.status_code == 200, withdrawn.text
 
     await assert_refused_for_lack_of_consent(client, app, consultation["id"])
     assert event_names(await intake_outbox(app)) == {"ConsentWithdrawn": 1}

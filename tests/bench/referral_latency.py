@@ -19,6 +19,12 @@ The modes:
 * **distributed**: intake and coordination as two separate uvicorn servers, each with its own
   Kafka client, on a fresh PostgreSQL database and a Tansu (Kafka-protocol) broker.
 
+Every request carries a bearer token, as in production: all-round staff of らんらん's operator
+(tests/support/tokens.py), signed with the embedded system's local key, or in distributed mode with
+a throwaway identity provider's key whose public half the servers get as JWT_PUBLIC_KEY_FILE. So
+each request pays for a signature check. The rate limiter stays in the path with a limit no single
+client reaches (the polling alone would exceed the default 600 a minute).
+
 Everything (client, servers, relays, consumers) runs on one asyncio loop in one process, so the
 numbers are relative, not capacity figures. Referrals are sent one at a time (latency, not
 throughput); before each, an untimed consultation and consent are created, and after each the
@@ -60,6 +66,7 @@ from shared.runtime import build_app
 from shared.settings import Settings
 from tests.support.brokers import free_port, postgres_database, tansu_broker
 from tests.support.builders import consent_body, consultation_body
+from tests.support.tokens import identity_provider_key, token
 
 log = logging.getLogger("bench.referral_latency")
 
@@ -72,6 +79,10 @@ WARMUP_TIMEOUT_SECONDS = 60.0
 SETTLE_POLL_SECONDS = 0.005
 STARTUP_TIMEOUT_SECONDS = 120.0
 OUTBOX_POLL_SECONDS = 0.5
+# Bearer tokens must outlive the longest run: an expired one would fail the run half-way.
+TOKEN_LIFETIME_SECONDS = 24 * 3600
+# High enough never to refuse the bench's one client, so the limiter is measured but never bites.
+RATE_LIMIT = {"rate_limit_per_minute": 1_000_000, "rate_limit_burst": 1_000_000}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT = REPO_ROOT / "bench-results" / "referral_latency.json"
 
@@ -153,17 +164,23 @@ async def embedded_system(work_dir: Path) -> AsyncIterator[System]:
         data_dir=work_dir / "data",
         services=[],
         outbox_poll_seconds=OUTBOX_POLL_SECONDS,
+        **RATE_LIMIT,
     )
     async with serving(create_app(settings), "embedded") as url:
         yield System(intake=url, coordination=url, settings=settings)
 
 
 @contextlib.asynccontextmanager
-async def distributed_system(database_url: str, bootstrap_servers: str) -> AsyncIterator[System]:
+async def distributed_system(
+    database_url: str, bootstrap_servers: str, work_dir: Path
+) -> AsyncIterator[System]:
     settings = Settings(
         run_mode="distributed",
         database_url=database_url,
         kafka_bootstrap_servers=bootstrap_servers,
+        # The servers verify tokens with an identity provider's public key; the bench signs them.
+        jwt_public_key_file=identity_provider_key(work_dir / "idp"),
+        **RATE_LIMIT,
         kafka_enable_idempotence=False,  # Tansu's memory engine refuses the idempotent producer
         kafka_namespace=f"bench{uuid.uuid4().hex[:8]}.",
         # Tansu holds every fetch for the whole wait, even when data has arrived (Apache Kafka
@@ -332,11 +349,14 @@ class ModeResult:
 async def measure(system: System, mode: str, count: int) -> ModeResult:
     limits = httpx.Limits(max_keepalive_connections=4)
     timeout = httpx.Timeout(30.0)
+    signed_in = {"Authorization": f"Bearer {token(system.settings, lifetime=TOKEN_LIFETIME_SECONDS)}"}
     async with contextlib.AsyncExitStack() as stack:
 
         async def client(url: str) -> httpx.AsyncClient:
             return await stack.enter_async_context(
-                httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout, trust_env=False)
+                httpx.AsyncClient(
+                    base_url=url, limits=limits, timeout=timeout, trust_env=False, headers=signed_in
+                )
             )
 
         intake = await client(system.intake)
@@ -405,7 +425,7 @@ def run_mode(mode: str, count: int) -> ModeResult:
             return asyncio.run(_measured(embedded_system(work_dir), mode, count))
         # postgres_database() runs its own event loop, so it must be entered outside ours.
         with postgres_database() as database_url, tansu_broker(work_dir) as bootstrap:
-            return asyncio.run(_measured(distributed_system(database_url, bootstrap), mode, count))
+            return asyncio.run(_measured(distributed_system(database_url, bootstrap, work_dir), mode, count))
 
 
 async def _measured(

@@ -14,6 +14,7 @@ import pytest
 
 from shared.settings import Settings
 from tests.support.brokers import postgres_database, tansu_broker
+from tests.support.tokens import identity_provider_key
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -34,11 +35,23 @@ def database_url() -> Iterator[str]:
         yield url
 
 
-def distributed_settings(database_url: str, kafka_bootstrap: str, **overrides: object) -> Settings:
+@pytest.fixture
+def jwt_public_key_file(tmp_path: Path) -> Path:
+    """The identity provider of this test: its public key verifies, tests sign with its private key."""
+    return identity_provider_key(tmp_path / "idp")
+
+
+def distributed_settings(
+    database_url: str, kafka_bootstrap: str, *, jwt_public_key_file: Path, **overrides: object
+) -> Settings:
     values: dict[str, object] = {
         "run_mode": "distributed",
         "database_url": database_url,
         "kafka_bootstrap_servers": kafka_bootstrap,
+        # Distributed mode has no local key: tokens verify against the identity provider's.
+        "jwt_public_key_file": jwt_public_key_file,
+        # Tests fire requests far faster than people do (and poll while events travel).
+        "rate_limit_per_minute": 0,
         # Tansu's memory engine refuses the idempotent producer; Apache Kafka keeps it on.
         "kafka_enable_idempotence": False,
         # A namespace per test keeps topics and consumer groups of other tests out of the way.
@@ -58,8 +71,8 @@ def distributed_settings(database_url: str, kafka_bootstrap: str, **overrides: o
 
 
 @pytest.fixture
-def settings(database_url: str, kafka_bootstrap: str) -> Settings:
-    return distributed_settings(database_url, kafka_bootstrap)
+def settings(database_url: str, kafka_bootstrap: str, jwt_public_key_file: Path) -> Settings:
+    return distributed_settings(database_url, kafka_bootstrap, jwt_public_key_file=jwt_public_key_file)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -17,8 +18,12 @@ from tests.support.system import System, running_system
 
 class TestDeliveryDistributed(DeliveryContract):
     @pytest.fixture
-    async def system(self, database_url: str, kafka_bootstrap: str) -> AsyncIterator[System]:
-        settings = distributed_settings(database_url, kafka_bootstrap, outbox_lease_seconds=0.5)
+    async def system(
+        self, database_url: str, kafka_bootstrap: str, jwt_public_key_file: Path
+    ) -> AsyncIterator[System]:
+        settings = distributed_settings(
+            database_url, kafka_bootstrap, jwt_public_key_file=jwt_public_key_file, outbox_lease_seconds=0.5
+        )
         async with running_system(settings) as running:
             yield running
 

@@ -19,16 +19,23 @@ import pytest
 from shared.settings import SERVICE_NAMES, Settings
 from tests.support.brokers import free_port
 from tests.support.builders import OTOFUKE, consent_body, consultation_body
+from tests.support.tokens import bearer, identity_provider_key, token
 from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _environment(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "DATABASE_", "RUN_MODE"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("KAFKA_", "DATABASE_", "RUN_MODE", "JWT_", "RATE_LIMIT_"))
+    }
     env.update(
         RUN_MODE="distributed",
         DATABASE_URL=str(settings.database_url),
+        JWT_PUBLIC_KEY_FILE=str(settings.jwt_public_key_file),
+        RATE_LIMIT_PER_MINUTE=str(settings.rate_limit_per_minute),
         KAFKA_BOOTSTRAP_SERVERS=str(settings.kafka_bootstrap_servers),
         KAFKA_ENABLE_IDEMPOTENCE="false",
         KAFKA_NAMESPACE=settings.kafka_namespace,
@@ -100,15 +107,33 @@ def services(settings: Settings, tmp_path: Path) -> Iterator[dict[str, str]]:
                 process.kill()
 
 
-async def test_referral_across_processes_opens_a_case_and_the_window_sees_it_accepted(services) -> None:
+async def test_referral_across_processes_opens_a_case_and_the_window_sees_it_accepted(
+    services, settings: Settings, tmp_path: Path
+) -> None:
+    signed_in = bearer(settings)
     async with (
-        httpx.AsyncClient(base_url=services["intake"], timeout=10) as intake,
-        httpx.AsyncClient(base_url=services["coordination"], timeout=10) as coordination,
+        httpx.AsyncClient(base_url=services["intake"], timeout=10, headers=signed_in) as intake,
+        httpx.AsyncClient(base_url=services["coordination"], timeout=10, headers=signed_in) as coordination,
     ):
         for name, url in services.items():
             ready = await intake.get(f"{url}/{name}/readyz")
             assert ready.status_code == 200, ready.text
             assert set(ready.json()["checks"].values()) == {"ok"}
+
+        # The processes verify with the identity provider's public key (JWT_PUBLIC_KEY_FILE) only.
+        stranger = settings.model_copy(
+            update={"jwt_public_key_file": identity_provider_key(tmp_path / "other")}
+        )
+        async with httpx.AsyncClient(base_url=services["intake"], timeout=10) as anonymous:
+            unsigned = await anonymous.get("/intake/v1/consultations")
+        for refused in (
+            unsigned,
+            await coordination.get(
+                "/coordination/v1/cases", headers={"Authorization": f"Bearer {token(stranger)}"}
+            ),
+        ):
+            assert refused.status_code == 401, refused.text
+            assert refused.json()["type"].endswith("/unauthenticated"), refused.text
 
         created = await intake.post("/intake/v1/consultations", json=consultation_body())
         assert created.status_code == 201, created.text
@@ -145,8 +170,12 @@ async def test_referral_across_processes_opens_a_case_and_the_window_sees_it_acc
         seen = await eventually(accepted, within=20)
         assert seen["case_id"] == case["id"]
 
+        read = await coordination.get(f"/coordination/v1/cases/{case['id']}")
+        assert read.status_code == 200, read.text
         returned = await coordination.post(
-            f"/coordination/v1/cases/{case['id']}/return", json={"reason": "世帯の状況を確認してください"}
+            f"/coordination/v1/cases/{case['id']}/return",
+            json={"reason": "世帯の状況を確認してください"},
+            headers={"If-Match": read.headers["etag"]},
         )
         assert returned.status_code == 200, returned.text
 

@@ -95,7 +95,13 @@ async def test_a_declined_or_returned_referral_shows_at_the_window_with_its_reas
             return page["items"][0] if page["items"] else None
 
         case = await eventually(case_visible)
-        answered = await client.post(f"/coordination/v1/cases/{case['id']}/{answer}", json={"reason": reason})
+        read = await client.get(f"/coordination/v1/cases/{case['id']}")
+        assert read.status_code == 200, read.text
+        answered = await client.post(
+            f"/coordination/v1/cases/{case['id']}/{answer}",
+            json={"reason": reason},
+            headers={"If-Match": read.headers["etag"]},
+        )
         assert answered.status_code == 200, answered.text
         expected = {"decline": "declined", "return": "returned"}[answer]
         assert answered.json()["status"] == expected

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from services.embedded import create_app
 from shared.runtime import ServiceRuntime, runtimes_of
 from shared.settings import Settings
+from tests.support.tokens import bearer
 
 
 @dataclass
@@ -28,10 +29,13 @@ class System:
 
 
 @asynccontextmanager
-async def _serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def _serve(app: FastAPI, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client signed in as all-round staff of らんらん's operator (see tests/support/tokens.py)."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=bearer(settings)
+        ) as http:
             yield http
 
 
@@ -40,14 +44,14 @@ async def running_system(settings: Settings) -> AsyncIterator[System]:
     async with AsyncExitStack() as stack:
         if settings.run_mode == "embedded":
             app = create_app(settings.model_copy(update={"services": ["intake", "coordination"]}))
-            http = await stack.enter_async_context(_serve(app))
+            http = await stack.enter_async_context(_serve(app, settings))
             runtimes = runtimes_of(app)
             yield System(http, http, runtimes["intake"], runtimes["coordination"], settings)
             return
         intake_app = create_app(settings.model_copy(update={"services": ["intake"]}))
         coordination_app = create_app(settings.model_copy(update={"services": ["coordination"]}))
-        coordination_http = await stack.enter_async_context(_serve(coordination_app))
-        intake_http = await stack.enter_async_context(_serve(intake_app))
+        coordination_http = await stack.enter_async_context(_serve(coordination_app, settings))
+        intake_http = await stack.enter_async_context(_serve(intake_app, settings))
         yield System(
             intake_http,
             coordination_http,

@@ -34,6 +34,7 @@ def case_referred() -> CaseReferred:
         consultation_id="consultation-1",
         tenant_id="016314",
         window_code="016314-W01",
+        referring_organisation_id="016314-hakuju-kyokai",
         referred_at=OPENED_AT,
         urgency="high",
         main_concern="elder_care",
@@ -79,6 +80,7 @@ def test_binary_kafka_mode_round_trips_the_envelope() -> None:
     assert restored.subject == original.subject
     assert restored.time == original.time
     assert restored.data == original.data
+    assert restored.data["referring_organisation_id"] == "016314-hakuju-kyokai"
     assert restored.tenantid == "016314"
     assert restored == original
 
