@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from shared import idempotency
+from shared.auth.trail import record
 from shared.db import Database, utcnow
 from shared.errors import DomainError, FieldProblem, Text
 
@@ -36,6 +38,14 @@ class StaleWrite(DomainError):
         "他の利用者が先に更新しました。最新の内容を取得してからやり直してください。",
         "Someone changed this since you read it. Read it again, then retry.",
     )
+
+
+def _id_of(body: str) -> str | None:
+    try:
+        value = json.loads(body).get("id")
+    except (ValueError, AttributeError):
+        return None
+    return str(value) if value is not None else None
 
 
 def etag_of(resource_id: str, version: int) -> str:
@@ -72,8 +82,7 @@ async def create_once(
     table: Table,
     access: Access,
     work: Work,
-    lock_seconds: float,
-    on_replay: Callable[[], Awaitable[None]] | None = None,
+    audit_table: Table,
 ) -> Response:
     """Run a create use case at most once per Idempotency-Key: a retry gets the first response again.
 
@@ -92,11 +101,12 @@ async def create_once(
             key=key,
             request_hash=idempotency.request_fingerprint(request.method, request.url.path, body),
             now=utcnow(),
-            lock_seconds=lock_seconds,
+            lock_seconds=request.app.state.settings.idempotency_lock_seconds,
         )
         if isinstance(outcome, idempotency.Replay):
-            if on_replay is not None:
-                await on_replay()  # a replay hands out the record again: audited like a read
+            # A replay hands the record out again: audited like a read of it.
+            async with db.transaction() as session:
+                await record(session, audit_table, access, action="replay", resource_id=_id_of(outcome.body))
             return Response(
                 outcome.body,
                 status_code=outcome.status_code,

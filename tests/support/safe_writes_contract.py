@@ -11,7 +11,7 @@ import json
 from sqlalchemy import func, select
 
 from services.intake.consultations.models import Consultation
-from services.intake.db import idempotency_keys
+from services.intake.db import audit_log, idempotency_keys
 from shared import idempotency
 from shared.db import utcnow
 from tests.support.builders import OTOFUKE, RANRAN_OPERATOR, consent_body, consultation_body
@@ -36,6 +36,14 @@ class SafeWritesContract:
         assert again.headers["location"] == first.headers["location"]
         assert again.headers["idempotent-replayed"] == "true"
         assert await _count_consultations(system) == 1
+        async with system.intake.db.transaction() as session:
+            actions = (
+                await session.execute(
+                    select(audit_log.c.action).where(audit_log.c.resource_id == first.json()["id"])
+                )
+            ).scalars()
+            # The create, then the replay that handed the record out again.
+            assert sorted(actions) == ["create", "replay"]
 
     async def test_the_same_key_with_another_body_is_422(self, system: System) -> None:
         await system.intake_http.post(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coordination.access import CoordinationAccess, audit, authorize
-from services.coordination.db import idempotency_keys
+from services.coordination.db import audit_log, idempotency_keys
 from services.coordination.deps import CoordinationDb
 from services.coordination.support_meetings import service
 from services.coordination.support_meetings.schemas import SupportMeetingCreate, SupportMeetingOut
@@ -48,7 +48,7 @@ async def convene_support_meeting(
         table=idempotency_keys,
         access=access,
         work=work,
-        lock_seconds=request.app.state.settings.idempotency_lock_seconds,
+        audit_table=audit_log,
     )
 
 

@@ -9,7 +9,7 @@ from services.intake.access import IntakeAccess, audit, authorize
 from services.intake.consent import service
 from services.intake.consent.schemas import ConsentCreate, ConsentOut, ConsentWithdraw
 from services.intake.consultations.service import get_consultation
-from services.intake.db import idempotency_keys
+from services.intake.db import audit_log, idempotency_keys
 from services.intake.deps import IntakeDb
 from shared.db import utcnow
 from shared.writes import Created, create_once, etag_of, require_if_match
@@ -53,7 +53,7 @@ async def record_consent(
         table=idempotency_keys,
         access=access,
         work=work,
-        lock_seconds=request.app.state.settings.idempotency_lock_seconds,
+        audit_table=audit_log,
     )
 
 

@@ -18,7 +18,7 @@ from services.intake.consultations.schemas import (
     ConsultationOut,
     Urgency,
 )
-from services.intake.db import idempotency_keys
+from services.intake.db import audit_log, idempotency_keys
 from services.intake.deps import IntakeDb
 from services.intake.referrals.service import referrals_of
 from shared.db import utcnow
@@ -52,7 +52,7 @@ async def record_consultation(
         table=idempotency_keys,
         access=access,
         work=work,
-        lock_seconds=request.app.state.settings.idempotency_lock_seconds,
+        audit_table=audit_log,
     )
 
 

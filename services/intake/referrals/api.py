@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.access import IntakeAccess, audit, authorize
 from services.intake.consultations.service import get_consultation
-from services.intake.db import idempotency_keys
+from services.intake.db import audit_log, idempotency_keys
 from services.intake.deps import IntakeDb
 from services.intake.referrals import service
 from services.intake.referrals.models import Referral
@@ -46,7 +46,7 @@ async def refer_to_collaboration(
         table=idempotency_keys,
         access=access,
         work=work,
-        lock_seconds=request.app.state.settings.idempotency_lock_seconds,
+        audit_table=audit_log,
     )
 
 
