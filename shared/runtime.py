@@ -41,7 +41,7 @@ from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Seeder = Callable[[AsyncSession], Awaitable[None]]
+Seeder = Callable[[AsyncSession, Settings], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class ServiceRuntime:
             await upgrade(self.db, self.definition.migrations)
         if self.definition.seed is not None:
             async with self.db.transaction() as session:
-                await self.definition.seed(session)
+                await self.definition.seed(session, self.settings)
         topics = self.consumer.topics()
         self.bus.declare_topics([topic_for(self.name), dead_letter_topic(self.name), *topics])
         if topics:

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=120, ge=1)
     idempotency_lock_seconds: float = Field(default=60.0, gt=0)
     migrate_on_start: bool = True
+    # The directory's demo data from the municipalities' plans; on by default in embedded mode only.
+    load_demo_data: bool | None = None
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1)
@@ -83,6 +85,10 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown services: {', '.join(unknown)}")
         return value
+
+    @property
+    def loads_demo_data(self) -> bool:
+        return self.load_demo_data if self.load_demo_data is not None else self.run_mode == "embedded"
 
     def require_distributed(self) -> None:
         """Distributed mode must be pointed at real servers; refuse to guess."""

@@ -1,4 +1,4 @@
 """The resource directory: every window, program and host of a municipality.
 
-Features arrive in their own issue.
+Operators, windows, programs and hosts in an HSDS-aligned model, searchable in Japanese.
 """

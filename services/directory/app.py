@@ -6,8 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.directory.access import POLICY
 from services.directory.db import audit_log, messaging, metadata
-from shared.auth.audit_api import audit_rules
+from services.directory.reference.loader import load_reference
+from services.directory.resources import api as resources_api
 from shared.runtime import ServiceDefinition, build_app
 from shared.settings import Settings, get_settings
 
@@ -17,8 +19,10 @@ definition = ServiceDefinition(
     metadata=metadata,
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
-    policy=audit_rules("directory"),
+    policy=POLICY,
     audit_table=audit_log,
+    routers=(resources_api.router,),
+    seed=load_reference,
 )
 
 

@@ -143,3 +143,44 @@ class ReferralReturned(_ReferralAnswered):
     """Coordination sent the referral back to the window, e.g. for more information."""
 
     name = "ReferralReturned"
+
+
+class _ResourceChanged(Event):
+    """Facts about a directory entry (no personal data): enough for other services' read models."""
+
+    producer = "directory"
+
+    resource_id: str
+    tenant_id: str
+    resource_name: str
+    kind: str
+    field: str
+    legal_item: str | None
+    organization_id: str | None
+    status: str
+    resource_version: int
+    changed_at: datetime
+
+    def aggregate_id(self) -> str:
+        return self.resource_id
+
+
+@register
+class ResourcePublished(_ResourceChanged):
+    """A window, program or host was added to the directory."""
+
+    name = "ResourcePublished"
+
+
+@register
+class ResourceUpdated(_ResourceChanged):
+    """A directory entry changed."""
+
+    name = "ResourceUpdated"
+
+
+@register
+class ResourceRetired(_ResourceChanged):
+    """A directory entry was retired (closed, or no longer offered)."""
+
+    name = "ResourceRetired"

@@ -49,6 +49,14 @@ class Spec:
     needs_if_match: bool = False
 
 
+RESOURCE = {
+    "name": "ふれあいサロン",
+    "name_kana": "フレアイサロン",
+    "kind": "community_program",
+    "field": "other",
+}
+
+
 def _meeting_body(_: World) -> dict[str, Any]:
     return {
         "held_on": date.today().isoformat(),
@@ -107,6 +115,38 @@ SPECS: dict[str, Spec] = {
     "getSupportMeeting": Spec("GET", lambda w: f"/coordination/v1/support-meetings/{w.meeting_id}"),
     "listSupportMeetings": Spec(
         "GET", lambda w: "/coordination/v1/support-meetings", listed=lambda w: w.meeting_id
+    ),
+    # directory (not personal data: every role but the auditor reads; editors and partner systems write)
+    "searchResources": Spec("GET", lambda w: "/directory/v1/resources", targets_object=False),
+    "getResource": Spec("GET", lambda w: f"/directory/v1/resources/{w.resource_id}"),
+    "getResourceHistory": Spec("GET", lambda w: f"/directory/v1/resources/{w.resource_id}/history"),
+    "listOrganizations": Spec("GET", lambda w: "/directory/v1/organizations", targets_object=False),
+    "exportHsds": Spec("GET", lambda w: "/directory/v1/hsds", targets_object=False),
+    "exportResourcesCsv": Spec("GET", lambda w: "/directory/v1/resources/export.csv", targets_object=False),
+    "publishResource": Spec(
+        "POST", lambda w: "/directory/v1/resources", body=lambda w: RESOURCE, targets_object=False
+    ),
+    "updateResource": Spec(
+        "PUT",
+        lambda w: f"/directory/v1/resources/{w.resource_id}",
+        body=lambda w: RESOURCE,
+        needs_if_match=True,
+    ),
+    "retireResource": Spec(
+        "POST", lambda w: f"/directory/v1/resources/{w.resource_id}/retirement", needs_if_match=True
+    ),
+    "recordOrganization": Spec(
+        "POST",
+        lambda w: "/directory/v1/organizations",
+        body=lambda w: {"key": "matrix-npo", "name": "NPO法人テスト", "kind": "npo"},
+        targets_object=False,
+    ),
+    "importResourcesCsv": Spec("POST", lambda w: "/directory/v1/resources/import.csv", targets_object=False),
+    "importHsds": Spec(
+        "POST",
+        lambda w: "/directory/v1/hsds",
+        body=lambda w: {"tenant_id": OWN_TENANT, "organizations": [], "services": []},
+        targets_object=False,
     ),
 }
 for _service in DEFINITIONS:

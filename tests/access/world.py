@@ -20,6 +20,7 @@ class World:
     referral_id: str
     case_id: str
     meeting_id: str
+    resource_id: str
 
 
 async def build_world(client: httpx.AsyncClient, settings: Settings) -> World:
@@ -56,4 +57,17 @@ async def build_world(client: httpx.AsyncClient, settings: Settings) -> World:
         headers=bearer(settings, "municipal_officer", org=OTOFUKE_TOWN),
     )
     assert meeting.status_code == 201, meeting.text
-    return World(consultation_id, consent.json()["id"], referral_id, case, meeting.json()["id"])
+    resource = await client.post(
+        "/directory/v1/resources",
+        json={
+            "name": "地域食堂",
+            "name_kana": "チイキショクドウ",
+            "kind": "community_program",
+            "field": "hardship",
+        },
+        headers=bearer(settings, "directory_editor", org=OTOFUKE_TOWN),
+    )
+    assert resource.status_code == 201, resource.text
+    return World(
+        consultation_id, consent.json()["id"], referral_id, case, meeting.json()["id"], resource.json()["id"]
+    )

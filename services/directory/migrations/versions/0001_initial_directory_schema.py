@@ -1,8 +1,8 @@
 """initial directory schema
 
-Revision ID: 57705cd28117
+Revision ID: 178dc012a86f
 Revises:
-Create Date: 2026-11-23 11:15:34.929326
+Create Date: 2026-11-23 11:53:05.177301
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import shared.audit
 import shared.db
 
-revision: str = "57705cd28117"
+revision: str = "178dc012a86f"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -92,6 +92,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox")),
     )
     op.create_table(
+        "organizations",
+        sa.Column("id", sa.String(length=100), nullable=False),
+        sa.Column("tenant_id", sa.String(length=6), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name_kana", sa.String(length=300), nullable=True),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_organizations")),
+    )
+    with op.batch_alter_table("organizations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_organizations_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("event_id", sa.String(length=64), nullable=False),
@@ -117,6 +130,82 @@ def upgrade() -> None:
             sqlite_where=sa.text("published_at IS NULL"),
         )
 
+    op.create_table(
+        "resource_areas",
+        sa.Column("tenant_id", sa.String(length=6), nullable=False),
+        sa.Column("resource_id", sa.String(length=120), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("resource_id", "name", name=op.f("pk_resource_areas")),
+    )
+    with op.batch_alter_table("resource_areas", schema=None) as batch_op:
+        batch_op.create_index("ix_resource_areas_lookup", ["tenant_id", "name"], unique=False)
+
+    op.create_table(
+        "resource_terms",
+        sa.Column("tenant_id", sa.String(length=6), nullable=False),
+        sa.Column("gram", sa.String(length=4), nullable=False),
+        sa.Column("resource_id", sa.String(length=120), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "gram", "resource_id", name=op.f("pk_resource_terms")),
+    )
+    with op.batch_alter_table("resource_terms", schema=None) as batch_op:
+        batch_op.create_index("ix_resource_terms_resource", ["resource_id"], unique=False)
+
+    op.create_table(
+        "resource_versions",
+        sa.Column("resource_id", sa.String(length=120), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.String(length=6), nullable=False),
+        sa.Column("change", sa.String(length=20), nullable=False),
+        sa.Column("snapshot", sa.JSON(), nullable=False),
+        sa.Column("changed_by", sa.String(length=200), nullable=False),
+        sa.Column("changed_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("resource_id", "version", name=op.f("pk_resource_versions")),
+    )
+    with op.batch_alter_table("resource_versions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_resource_versions_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "resources",
+        sa.Column("id", sa.String(length=120), nullable=False),
+        sa.Column("tenant_id", sa.String(length=6), nullable=False),
+        sa.Column("organization_id", sa.String(length=100), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name_kana", sa.String(length=300), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("field", sa.String(length=20), nullable=False),
+        sa.Column("legal_item", sa.String(length=10), nullable=True),
+        sa.Column("operation", sa.String(length=20), nullable=True),
+        sa.Column("responsible_section", sa.String(length=100), nullable=True),
+        sa.Column("program", sa.String(length=200), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("address", sa.String(length=300), nullable=True),
+        sa.Column("postal_code", sa.String(length=8), nullable=True),
+        sa.Column("phones", sa.JSON(), nullable=False),
+        sa.Column("areas", sa.JSON(), nullable=False),
+        sa.Column("schedule", sa.String(length=300), nullable=True),
+        sa.Column("accepts", sa.JSON(), nullable=False),
+        sa.Column("source", sa.String(length=300), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"], ["organizations.id"], name=op.f("fk_resources_organization_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_resources")),
+    )
+    with op.batch_alter_table("resources", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_resources_field"), ["field"], unique=False)
+        batch_op.create_index(batch_op.f("ix_resources_kind"), ["kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_resources_legal_item"), ["legal_item"], unique=False)
+        batch_op.create_index(batch_op.f("ix_resources_organization_id"), ["organization_id"], unique=False)
+        batch_op.create_index(
+            "ix_resources_tenant_status_name", ["tenant_id", "status", "name_kana"], unique=False
+        )
+
     # ### end Alembic commands ###
     # The audit trail is append-only in the database itself, not only by convention.
     if op.get_bind().dialect.name == "postgresql":
@@ -126,6 +215,26 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("resources", schema=None) as batch_op:
+        batch_op.drop_index("ix_resources_tenant_status_name")
+        batch_op.drop_index(batch_op.f("ix_resources_organization_id"))
+        batch_op.drop_index(batch_op.f("ix_resources_legal_item"))
+        batch_op.drop_index(batch_op.f("ix_resources_kind"))
+        batch_op.drop_index(batch_op.f("ix_resources_field"))
+
+    op.drop_table("resources")
+    with op.batch_alter_table("resource_versions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_resource_versions_tenant_id"))
+
+    op.drop_table("resource_versions")
+    with op.batch_alter_table("resource_terms", schema=None) as batch_op:
+        batch_op.drop_index("ix_resource_terms_resource")
+
+    op.drop_table("resource_terms")
+    with op.batch_alter_table("resource_areas", schema=None) as batch_op:
+        batch_op.drop_index("ix_resource_areas_lookup")
+
+    op.drop_table("resource_areas")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_outbox_unpublished",
@@ -134,6 +243,10 @@ def downgrade() -> None:
         )
 
     op.drop_table("outbox")
+    with op.batch_alter_table("organizations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_organizations_tenant_id"))
+
+    op.drop_table("organizations")
     op.drop_table("inbox")
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_idempotency_keys_created_at"))

@@ -1,0 +1,3 @@
+from shared.runtime import database_dependency
+
+DirectoryDb = database_dependency("directory")

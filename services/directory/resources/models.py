@@ -1,0 +1,104 @@
+"""社会資源: windows, programs and hosts (HSDS "service"), their operators (HSDS "organization"),
+the areas they cover, their edit history, and the search postings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.directory.db import Base
+from shared.auth.scope import TenantScoped
+from shared.db import UTCDateTime
+
+
+class Organization(TenantScoped, Base):
+    """実施機関: the municipality (直営) or a commissioned operator (委託)."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # '<tenant>-<key>', the tokens' `org`
+    tenant_id: Mapped[str] = mapped_column(String(6), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_kana: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Resource(TenantScoped, Base):
+    __tablename__ = "resources"
+    __table_args__ = (Index("ix_resources_tenant_status_name", "tenant_id", "status", "name_kana"),)
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(6))
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_kana: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    field: Mapped[str] = mapped_column(String(20), index=True)
+    legal_item: Mapped[str | None] = mapped_column(String(10), index=True)
+    operation: Mapped[str | None] = mapped_column(String(20))
+    responsible_section: Mapped[str | None] = mapped_column(String(100))
+    program: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(300))
+    postal_code: Mapped[str | None] = mapped_column(String(8))
+    phones: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    areas: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    schedule: Mapped[str | None] = mapped_column(String(300))
+    accepts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))  # active | retired
+    # Normalised text the search matches against (NFKC, kana folded, lower-case, no spaces).
+    search_text: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class ResourceTerm(Base):
+    """One character of a resource's search text: finds one- and two-character words (介護, 就労)
+    that trigram indexes (pg_trgm, FTS5 trigram) cannot, the same way on PostgreSQL and SQLite."""
+
+    __tablename__ = "resource_terms"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "gram", "resource_id"),
+        Index("ix_resource_terms_resource", "resource_id"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(6))
+    gram: Mapped[str] = mapped_column(String(4))
+    resource_id: Mapped[str] = mapped_column(String(120))
+
+
+class ResourceArea(Base):
+    """圏域: an area a resource covers, normalised for lookup."""
+
+    __tablename__ = "resource_areas"
+    __table_args__ = (
+        PrimaryKeyConstraint("resource_id", "name"),
+        Index("ix_resource_areas_lookup", "tenant_id", "name"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(6))
+    resource_id: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class ResourceVersion(Base):
+    """Edit history: every version of a resource as it was, who changed it and when."""
+
+    __tablename__ = "resource_versions"
+    __table_args__ = (PrimaryKeyConstraint("resource_id", "version"),)
+
+    resource_id: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer)
+    tenant_id: Mapped[str] = mapped_column(String(6), index=True)
+    change: Mapped[str] = mapped_column(String(20))  # published | updated | retired
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

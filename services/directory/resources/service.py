@@ -1,0 +1,370 @@
+"""Use cases of the directory: publish, update, retire, search, and load the reference files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.directory.db import messaging
+from services.directory.resources import search
+from services.directory.resources.models import (
+    Organization,
+    Resource,
+    ResourceArea,
+    ResourceTerm,
+    ResourceVersion,
+)
+from services.directory.resources.schemas import OrganizationIn, ResourceIn, ResourceOut
+from shared.db import new_id
+from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, Text
+from shared.events.catalog import ResourcePublished, ResourceRetired, ResourceUpdated
+from shared.messaging.outbox import emit
+from shared.pagination import decode_cursor, encode_cursor
+from shared.writes import etag_of
+
+EVENTS = {"published": ResourcePublished, "updated": ResourceUpdated, "retired": ResourceRetired}
+
+
+class ResourceNotFound(NotFound):
+    slug = "resource-not-found"
+    title = Text("社会資源が見つかりません。", "Resource not found.")
+
+
+class ResourceRetiredAlready(Conflict):
+    slug = "resource-retired"
+    title = Text("この社会資源は既に廃止されています。", "This resource is already retired.")
+
+
+class UnknownOrganization(InvalidInput):
+    slug = "unknown-organization"
+    title = Text("登録されていない実施機関です。", "Unknown organization.")
+
+
+async def _organization(session: AsyncSession, organization_id: str | None) -> Organization | None:
+    if organization_id is None:
+        return None
+    organization = await session.get(Organization, organization_id)
+    if organization is None:
+        raise UnknownOrganization(
+            fields=[
+                FieldProblem(
+                    "organization_id",
+                    Text("この自治体の実施機関ではありません。", "Not an organization of this municipality."),
+                    "unknown_organization",
+                )
+            ]
+        )
+    return organization
+
+
+def _apply(resource: Resource, data: ResourceIn, organization: Organization | None) -> None:
+    resource.organization_id = organization.id if organization else None
+    for name in (
+        "name",
+        "name_kana",
+        "kind",
+        "field",
+        "legal_item",
+        "operation",
+        "responsible_section",
+        "program",
+        "description",
+        "address",
+        "postal_code",
+        "schedule",
+    ):
+        setattr(resource, name, getattr(data, name))
+    resource.phones = [p.model_dump() for p in data.phones]
+    resource.areas = [a.model_dump() for a in data.areas]
+    resource.accepts = data.accepts.model_dump()
+    resource.search_text = search.search_text(
+        [
+            data.name,
+            data.name_kana,
+            organization.name if organization else None,
+            organization.name_kana if organization else None,
+            data.program,
+            search.FIELD_WORDS[data.field],
+            " ".join(a.name for a in data.areas),
+        ]
+    )
+
+
+async def _index(session: AsyncSession, resource: Resource) -> None:
+    await session.execute(delete(ResourceTerm).where(ResourceTerm.resource_id == resource.id))
+    await session.execute(delete(ResourceArea).where(ResourceArea.resource_id == resource.id))
+    if resource.status != "active":
+        return
+    session.add_all(
+        ResourceTerm(tenant_id=resource.tenant_id, gram=g, resource_id=resource.id)
+        for g in sorted(search.grams(resource.search_text))
+    )
+    session.add_all(
+        ResourceArea(
+            tenant_id=resource.tenant_id,
+            resource_id=resource.id,
+            kind=a["kind"],
+            name=search.normalize(a["name"]),
+        )
+        for a in {a["name"]: a for a in resource.areas}.values()
+    )
+
+
+async def _record(session: AsyncSession, resource: Resource, change: str, actor: str, now: datetime) -> None:
+    session.add(
+        ResourceVersion(
+            resource_id=resource.id,
+            version=resource.version,
+            tenant_id=resource.tenant_id,
+            change=change,
+            snapshot=snapshot(resource),
+            changed_by=actor,
+            changed_at=now,
+        )
+    )
+    await emit(
+        session,
+        messaging,
+        EVENTS[change](
+            resource_id=resource.id,
+            tenant_id=resource.tenant_id,
+            resource_name=resource.name,
+            kind=resource.kind,
+            field=resource.field,
+            legal_item=resource.legal_item,
+            organization_id=resource.organization_id,
+            status=resource.status,
+            resource_version=resource.version,
+            changed_at=now,
+        ),
+    )
+
+
+def snapshot(resource: Resource) -> dict[str, Any]:
+    skip = {"search_text"}
+    return {
+        c.key: _jsonable(getattr(resource, c.key)) for c in Resource.__table__.columns if c.key not in skip
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+async def publish_resource(
+    *,
+    session: AsyncSession,
+    tenant_id: str,
+    data: ResourceIn,
+    actor: str,
+    now: datetime,
+    resource_id: str | None = None,
+) -> Resource:
+    organization = await _organization(session, data.organization_id)
+    resource = Resource(
+        id=resource_id or new_id(),
+        tenant_id=tenant_id,
+        status="active",
+        version=1,
+        created_at=now,
+        updated_at=now,
+        updated_by=actor,
+        source=None,
+    )
+    _apply(resource, data, organization)
+    session.add(resource)
+    await session.flush()
+    await _index(session, resource)
+    await _record(session, resource, "published", actor, now)
+    return resource
+
+
+async def get_resource(*, session: AsyncSession, resource_id: str) -> Resource:
+    resource = await session.get(Resource, resource_id)
+    if resource is None:
+        raise ResourceNotFound()
+    return resource
+
+
+def differs(resource: Resource, data: ResourceIn) -> bool:
+    """Whether applying `data` would change what the resource says (imports skip no-op updates)."""
+    current = snapshot(resource)
+    wanted = data.model_dump()
+    wanted["phones"] = [p.model_dump() for p in data.phones]
+    wanted["areas"] = [a.model_dump() for a in data.areas]
+    return any(current.get(k) != v for k, v in wanted.items())
+
+
+async def update_resource(
+    *, session: AsyncSession, resource: Resource, data: ResourceIn, actor: str, now: datetime
+) -> Resource:
+    if resource.status != "active":
+        raise ResourceRetiredAlready()
+    _apply(resource, data, await _organization(session, data.organization_id))
+    resource.version += 1
+    resource.updated_at = now
+    resource.updated_by = actor
+    await session.flush()
+    await _index(session, resource)
+    await _record(session, resource, "updated", actor, now)
+    return resource
+
+
+async def retire_resource(
+    *, session: AsyncSession, resource: Resource, actor: str, now: datetime
+) -> Resource:
+    if resource.status != "active":
+        raise ResourceRetiredAlready()
+    resource.status = "retired"
+    resource.version += 1
+    resource.updated_at = now
+    resource.updated_by = actor
+    await session.flush()
+    await _index(session, resource)
+    await _record(session, resource, "retired", actor, now)
+    return resource
+
+
+async def history(*, session: AsyncSession, resource_id: str) -> list[ResourceVersion]:
+    await get_resource(session=session, resource_id=resource_id)
+    rows = await session.scalars(
+        select(ResourceVersion)
+        .where(ResourceVersion.resource_id == resource_id)
+        .order_by(ResourceVersion.version)
+    )
+    return list(rows.all())
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    q: str | None = None
+    kind: str | None = None
+    field: str | None = None
+    legal_item: str | None = None
+    area: str | None = None
+    organization_id: str | None = None
+    include_retired: bool = False
+
+
+async def search_resources(
+    *, session: AsyncSession, tenant_id: str, filters: SearchFilters, cursor: str | None, limit: int
+) -> tuple[list[Resource], str | None]:
+    """Ranked: whole name, name prefix, name or reading, then other text; then by reading."""
+    conditions: list[Any] = []
+    ordering: list[Any] = []
+    if not filters.include_retired:
+        conditions.append(Resource.status == "active")
+    for column, value in (
+        (Resource.kind, filters.kind),
+        (Resource.field, filters.field),
+        (Resource.legal_item, filters.legal_item),
+        (Resource.organization_id, filters.organization_id),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if filters.area is not None:
+        conditions.append(_covers(tenant_id, search.normalize(filters.area)))
+    # An empty or blank query is no text filter: the list by the other filters.
+    terms = search.query_terms(filters.q) if filters.q else None
+    if terms is not None:
+        rarest = await _rarest_gram(session, tenant_id, terms)
+        if rarest is None:
+            return [], None
+        conditions.append(
+            Resource.id.in_(
+                select(ResourceTerm.resource_id).where(
+                    ResourceTerm.tenant_id == tenant_id, ResourceTerm.gram == rarest
+                )
+            )
+        )
+        conditions.append(Resource.search_text.contains(terms, autoescape=True))
+        name, reading = func.lower(Resource.name), Resource.name_kana
+        rank = case(
+            (name == terms, 0),
+            (name.startswith(terms, autoescape=True), 1),
+            (or_(name.contains(terms, autoescape=True), reading.contains(terms, autoescape=True)), 2),
+            else_=3,
+        )
+        ordering.append(rank)
+    offset = int(decode_cursor(cursor, arity=1)[0]) if cursor else 0
+    query = (
+        select(Resource)
+        .where(*conditions)
+        .order_by(*ordering, Resource.name_kana, Resource.id)
+        .offset(offset)
+        .limit(limit + 1)
+    )
+    rows = list((await session.scalars(query)).all())
+    next_cursor = encode_cursor([offset + limit]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def _covers(tenant_id: str, area: str) -> Any:
+    """Places covering a district: named for it (or a part of it), or covering the whole municipality."""
+    named = select(ResourceArea.resource_id).where(
+        ResourceArea.tenant_id == tenant_id,
+        or_(ResourceArea.name == area, ResourceArea.name.startswith(area, autoescape=True)),
+    )
+    whole = select(ResourceArea.resource_id).where(
+        ResourceArea.tenant_id == tenant_id, ResourceArea.kind == "municipality"
+    )
+    return or_(Resource.id.in_(named), Resource.id.in_(whole))
+
+
+async def _rarest_gram(session: AsyncSession, tenant_id: str, terms: str) -> str | None:
+    """The query character with the fewest postings; None if one has none (nothing can match)."""
+    wanted = sorted(search.grams(terms))
+    counts = dict(
+        (
+            await session.execute(
+                select(ResourceTerm.gram, func.count())
+                .where(ResourceTerm.tenant_id == tenant_id, ResourceTerm.gram.in_(wanted))
+                .group_by(ResourceTerm.gram)
+            )
+        ).all()
+    )
+    if len(counts) < len(wanted):
+        return None
+    return min(wanted, key=lambda g: counts[g])
+
+
+async def record_organization(
+    *, session: AsyncSession, tenant_id: str, data: OrganizationIn, now: datetime
+) -> Organization:
+    organization_id = f"{tenant_id}-{data.key}"
+    if await session.get(Organization, organization_id) is not None:
+        raise Conflict(Text("同じキーの実施機関が既にあります。", "An organization with this key exists."))
+    organization = Organization(
+        id=organization_id,
+        tenant_id=tenant_id,
+        name=data.name,
+        name_kana=data.name_kana,
+        kind=data.kind,
+        created_at=now,
+    )
+    session.add(organization)
+    await session.flush()
+    return organization
+
+
+def to_out(resource: Resource, organization_names: dict[str, str]) -> ResourceOut:
+    return ResourceOut(
+        **{
+            k: v for k, v in snapshot(resource).items() if k in ResourceOut.model_fields and k != "updated_at"
+        },
+        updated_at=resource.updated_at,
+        organization_name=organization_names.get(resource.organization_id or ""),
+        etag=etag_of(resource.id, resource.version),
+    )
+
+
+async def organization_names(session: AsyncSession, resources: list[Resource]) -> dict[str, str]:
+    ids = {r.organization_id for r in resources if r.organization_id}
+    if not ids:
+        return {}
+    rows = await session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids)))
+    return dict(rows.all())
