@@ -66,6 +66,7 @@ format: install
 bench: install
 	$(BIN)/python -m tests.bench.referral_latency
 	$(BIN)/python -m tests.bench.audit_cost
+	$(BIN)/python -m tests.bench.directory_search
 
 lock: install
 	$(BIN)/python -m pip install --quiet pip-tools

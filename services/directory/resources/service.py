@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from services.directory.db import messaging
 from services.directory.resources import search
@@ -270,17 +271,22 @@ async def search_resources(
         conditions.append(_covers(tenant_id, search.normalize(filters.area)))
     # An empty or blank query is no text filter: the list by the other filters.
     terms = search.query_terms(filters.q) if filters.q else None
+    query = select(Resource)
     if terms is not None:
-        rarest = await _rarest_gram(session, tenant_id, terms)
-        if rarest is None:
+        rarest = await _rarest_grams(session, tenant_id, terms)
+        if not rarest:
             return [], None
-        conditions.append(
-            Resource.id.in_(
-                select(ResourceTerm.resource_id).where(
-                    ResourceTerm.tenant_id == tenant_id, ResourceTerm.gram == rarest
-                )
+        # Drive the query from the postings of the query's rarest characters (joined, so the
+        # planner starts there instead of scanning the tenant's resources), then confirm the
+        # whole query as a substring of the folded text.
+        for gram in rarest:
+            posting = aliased(ResourceTerm)
+            query = query.join(
+                posting,
+                (posting.resource_id == Resource.id)
+                & (posting.tenant_id == tenant_id)
+                & (posting.gram == gram),
             )
-        )
         conditions.append(Resource.search_text.contains(terms, autoescape=True))
         name, reading = func.lower(Resource.name), Resource.name_kana
         rank = case(
@@ -292,8 +298,7 @@ async def search_resources(
         ordering.append(rank)
     offset = int(decode_cursor(cursor, arity=1)[0]) if cursor else 0
     query = (
-        select(Resource)
-        .where(*conditions)
+        query.where(*conditions)
         .order_by(*ordering, Resource.name_kana, Resource.id)
         .offset(offset)
         .limit(limit + 1)
@@ -315,21 +320,26 @@ def _covers(tenant_id: str, area: str) -> Any:
     return or_(Resource.id.in_(named), Resource.id.in_(whole))
 
 
-async def _rarest_gram(session: AsyncSession, tenant_id: str, terms: str) -> str | None:
-    """The query character with the fewest postings; None if one has none (nothing can match)."""
-    wanted = sorted(search.grams(terms))
-    counts = dict(
-        (
-            await session.execute(
-                select(ResourceTerm.gram, func.count())
-                .where(ResourceTerm.tenant_id == tenant_id, ResourceTerm.gram.in_(wanted))
-                .group_by(ResourceTerm.gram)
-            )
-        ).all()
-    )
-    if len(counts) < len(wanted):
-        return None
-    return min(wanted, key=lambda g: counts[g])
+# Counting a very common character's postings would cost more than the search; counts stop here.
+RARITY_CAP = 2000
+
+
+async def _rarest_grams(session: AsyncSession, tenant_id: str, terms: str) -> list[str]:
+    """The two query characters with the fewest postings (counted up to RARITY_CAP); empty if one
+    has none, since then nothing can match."""
+    counted: list[tuple[int, str]] = []
+    for gram in sorted(search.grams(terms)):
+        postings = (
+            select(ResourceTerm.resource_id)
+            .where(ResourceTerm.tenant_id == tenant_id, ResourceTerm.gram == gram)
+            .limit(RARITY_CAP)
+            .subquery()
+        )
+        count = int(await session.scalar(select(func.count()).select_from(postings)) or 0)
+        if count == 0:
+            return []
+        counted.append((count, gram))
+    return [gram for _, gram in sorted(counted)[:2]]
 
 
 async def record_organization(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.windows.models import Window
+from shared.settings import Settings
 
 REFERENCE_WINDOWS: tuple[dict[str, str | None], ...] = (
     {
@@ -95,7 +96,7 @@ REFERENCE_WINDOWS: tuple[dict[str, str | None], ...] = (
 )
 
 
-async def load_reference_windows(session: AsyncSession) -> None:
+async def load_reference_windows(session: AsyncSession, _settings: Settings) -> None:
     """Insert the reference windows that are missing; never overwrite what an operator changed."""
     existing = set((await session.scalars(select(Window.code))).all())
     for row in REFERENCE_WINDOWS:
