@@ -67,6 +67,7 @@ bench: install
 	$(BIN)/python -m tests.bench.referral_latency
 	$(BIN)/python -m tests.bench.audit_cost
 	$(BIN)/python -m tests.bench.directory_search
+	$(BIN)/python -m tests.bench.directory_import
 
 lock: install
 	$(BIN)/python -m pip install --quiet pip-tools

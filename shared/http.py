@@ -25,17 +25,31 @@ class _TooLarge(StarletteHTTPException):
 class BodySizeLimit:
     """Refuse bodies over `max_bytes` with 413, whether announced by Content-Length or streamed."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        import_bytes: int | None = None,
+        import_suffixes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_bytes = max_bytes
+        self.import_bytes = import_bytes or max_bytes
+        self.import_suffixes = import_suffixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = (
+            self.import_bytes
+            if str(scope.get("path", "")).endswith(self.import_suffixes)
+            else self.default_bytes
+        )
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         seen = 0
         started = False
@@ -45,8 +59,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge(self.max_bytes)
+                if seen > limit:
+                    raise _TooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -60,17 +74,17 @@ class BodySizeLimit:
         except _TooLarge:
             if started:
                 raise
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(
             Request(scope),
             status=PayloadTooLarge.status,
             slug=PayloadTooLarge.slug,
             title=PayloadTooLarge.title,
             detail=Text(
-                f"送信できるのは {self.max_bytes} バイトまでです。",
-                f"The body may be at most {self.max_bytes} bytes.",
+                f"送信できるのは {limit} バイトまでです。",
+                f"The body may be at most {limit} bytes.",
             ),
             fields=[FieldProblem("body", Text("大きすぎます。", "Too large."), "too_large")],
         )

@@ -174,7 +174,12 @@ def build_app(
     app.state.verifier = TokenVerifier(settings)
     install_problem_handlers(app)
     app.add_exception_handler(DomainError, _audited_refusal)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        import_bytes=settings.max_import_bytes,
+        import_suffixes=("/import.csv", "/v1/hsds"),
+    )
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
     app.add_middleware(RequestId)
 

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # The directory's demo data from the municipalities' plans; on by default in embedded mode only.
     load_demo_data: bool | None = None
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Bulk exchange (CSV and HSDS imports of a whole directory) may send more.
+    max_import_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1)
     outbox_lease_seconds: float = Field(default=30.0, gt=0)

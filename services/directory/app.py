@@ -10,6 +10,7 @@ from services.directory.access import POLICY
 from services.directory.db import audit_log, messaging, metadata
 from services.directory.reference.loader import load_reference
 from services.directory.resources import api as resources_api
+from services.directory.resources import exchange_api
 from shared.runtime import ServiceDefinition, build_app
 from shared.settings import Settings, get_settings
 
@@ -21,7 +22,8 @@ definition = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     policy=POLICY,
     audit_table=audit_log,
-    routers=(resources_api.router,),
+    # The exchange routes first: /resources/export.csv must not be taken for a resource id.
+    routers=(exchange_api.router, resources_api.router),
     seed=load_reference,
 )
 
