@@ -30,3 +30,14 @@ def normalize_kana_reading(value: str) -> str | None:
 def fold_kana_query(value: str) -> str:
     """What a person typed to find a reading: folded like stored readings, spaces collapsed."""
     return re.sub(r"[\s\u3000]+", " ", to_katakana(value)).strip()
+
+
+_POSTAL_CODE = re.compile(r"^\d{3}-\d{4}$")
+
+
+def normalize_postal_code(value: str) -> str | None:
+    """A 郵便番号 as ###-####, accepting full-width digits and the seven digits without hyphen."""
+    normalized = unicodedata.normalize("NFKC", value).strip()
+    if re.fullmatch(r"\d{7}", normalized):
+        normalized = f"{normalized[:3]}-{normalized[3:]}"
+    return normalized if _POSTAL_CODE.match(normalized) else None

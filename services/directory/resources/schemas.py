@@ -12,9 +12,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from services.directory.reference.format import OrganizationKind, ServiceKind, WelfareField
 from shared.errors import BilingualValueError
 from shared.text import normalize_kana_reading
+from shared.validators import postal_code as valid_postal_code
 
 _PHONE = re.compile(r"^(?:0\d{1,4}-)?\d{1,4}-\d{3,4}$|^0\d{9,10}$")
-_POSTAL = re.compile(r"^\d{3}-\d{4}$")
 
 
 def _phone(value: str) -> str:
@@ -24,15 +24,6 @@ def _phone(value: str) -> str:
             "電話番号の形式が正しくありません（例: 0155-42-2111、42-2111）。",
             "Not a phone number (e.g. 0155-42-2111, or 42-2111 within the area code).",
         )
-    return normalized
-
-
-def _postal(value: str) -> str:
-    normalized = unicodedata.normalize("NFKC", value)
-    if re.fullmatch(r"\d{7}", normalized):
-        normalized = f"{normalized[:3]}-{normalized[3:]}"
-    if not _POSTAL.match(normalized):
-        raise BilingualValueError("郵便番号は ###-#### の形式です。", "A postal code is ###-####.")
     return normalized
 
 
@@ -86,7 +77,7 @@ class ResourceIn(_Input):
     program: Text200 | None = None
     description: Annotated[str, StringConstraints(max_length=4000)] | None = None
     address: Annotated[str, StringConstraints(max_length=300)] | None = None
-    postal_code: Annotated[str, AfterValidator(_postal)] | None = None
+    postal_code: Annotated[str, AfterValidator(valid_postal_code)] | None = None
     phones: list[PhoneIn] = Field(default_factory=list, max_length=10)
     areas: list[AreaIn] = Field(default_factory=list, max_length=50)
     schedule: Annotated[str, StringConstraints(max_length=300)] | None = None

@@ -21,6 +21,7 @@ from pydantic import (
 from services.intake.consultations.concerns import Concern
 from shared.errors import BilingualValueError
 from shared.text import normalize_kana_reading
+from shared.validators import postal_code
 
 
 class Channel(StrEnum):
@@ -56,7 +57,6 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 
 _PHONE = re.compile(r"^(?:\d{2,5}-?\d{1,4}-?\d{3,4}|0\d{9,10})(?:[(（]?内線\d{1,5}[)）]?)?$")
-_POSTAL = re.compile(r"^\d{3}-\d{4}$")
 
 
 def _phone(value: str) -> str:
@@ -95,14 +95,7 @@ class AddressIn(_Input):
     @field_validator("postal_code")
     @classmethod
     def _postal(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        normalized = unicodedata.normalize("NFKC", value)
-        if re.fullmatch(r"\d{7}", normalized):
-            normalized = f"{normalized[:3]}-{normalized[3:]}"
-        if not _POSTAL.match(normalized):
-            raise BilingualValueError("郵便番号は ###-#### の形式です。", "A postal code is ###-####.")
-        return normalized
+        return None if value is None else postal_code(value)
 
 
 class PersonIn(_Input):
