@@ -26,14 +26,34 @@ def alembic_config(migrations_dir: Path, schema: str) -> Config:
 async def upgrade(db: Database, migrations_dir: Path, revision: str = "head") -> None:
     """Bring the service's schema to `revision`. Safe to run from several replicas at once."""
     config = alembic_config(migrations_dir, db.schema)
+    if db.is_sqlite:
+        await _upgrade_sqlite(db, config, revision)
+        return
     async with db.engine.begin() as conn:
-        if not db.is_sqlite:
-            # Replicas of one service starting together take turns; other services do not wait.
-            await conn.execute(
-                text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": f"migrate:{db.schema}"}
-            )
-            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
+        # Replicas of one service starting together take turns; other services do not wait.
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": f"migrate:{db.schema}"})
+        await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
         await conn.run_sync(_run_command, config, "upgrade", revision)
+
+
+async def _upgrade_sqlite(db: Database, config: Config, revision: str) -> None:
+    """SQLite alters a column by rebuilding the table (copy, drop, rename), which its foreign keys
+    refuse while other rows point at the table. SQLite's own procedure: keys off outside the
+    transaction, migrate, check every key, commit."""
+    async with db.engine.connect() as conn:
+        # On the driver's connection: SQLAlchemy would open a transaction first, where the pragma is a no-op.
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            async with conn.begin():
+                await conn.run_sync(_run_command, config, "upgrade", revision)
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+        finally:
+            # Never hand a connection without foreign keys back to the pool.
+            await conn.invalidate()
 
 
 async def autogenerate(db: Database, migrations_dir: Path, message: str) -> None:

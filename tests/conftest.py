@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from services.embedded import create_app
 from shared.settings import Settings
+from tests.support.directory_events import settled
 from tests.support.tokens import bearer
 
 
@@ -39,8 +40,11 @@ def app(settings: Settings) -> FastAPI:
 
 @pytest.fixture
 async def client(app: FastAPI, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """Signed in as all-round staff of らんらん's operator (see tests/support/tokens.py)."""
+    """Signed in as all-round staff of らんらん's operator (see tests/support/tokens.py).
+
+    Starts once the start-up events have arrived: intake's windows come from the directory's."""
     async with app.router.lifespan_context(app):
+        await settled(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://testserver", headers=bearer(settings)

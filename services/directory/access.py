@@ -31,6 +31,10 @@ POLICY: Policy = {
     "recordOrganization": Rule("organization", "create", _EDITORS, personal_data=False),
     "importResourcesCsv": Rule("resource", "import", _EDITORS, personal_data=False),
     "importHsds": Rule("resource", "import", _EDITORS, personal_data=False),
+    # 地区・学区の台帳: read like the resources, replaced by the same editors.
+    "listDistricts": Rule("district", "list", _READERS, personal_data=False),
+    "lookupDistricts": Rule("district", "read", _READERS, personal_data=False),
+    "replaceDistricts": Rule("district", "update", _EDITORS, personal_data=False),
     **audit_rules("directory"),
 }
 

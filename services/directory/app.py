@@ -5,14 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.directory.access import POLICY
 from services.directory.db import audit_log, messaging, metadata
+from services.directory.districts import api as districts_api
+from services.directory.districts.reference.loader import load_reference_districts
 from services.directory.reference.loader import load_reference
 from services.directory.resources import api as resources_api
 from services.directory.resources import exchange_api
 from shared.runtime import ServiceDefinition, build_app
 from shared.settings import Settings, get_settings
+
+
+async def seed(session: AsyncSession, settings: Settings) -> None:
+    # The gazetteers first: the reference resources' areas are checked against them.
+    await load_reference_districts(session, settings)
+    await load_reference(session, settings)
+
 
 definition = ServiceDefinition(
     name="directory",
@@ -23,8 +33,8 @@ definition = ServiceDefinition(
     policy=POLICY,
     audit_table=audit_log,
     # The exchange routes first: /resources/export.csv must not be taken for a resource id.
-    routers=(exchange_api.router, resources_api.router),
-    seed=load_reference,
+    routers=(exchange_api.router, resources_api.router, districts_api.router),
+    seed=seed,
 )
 
 

@@ -13,8 +13,15 @@ from services.intake.db import audit_log, messaging, metadata
 from services.intake.referrals import api as referrals_api
 from services.intake.referrals import handlers
 from services.intake.windows import api as windows_api
-from services.intake.windows.reference import load_reference_windows
-from shared.events.catalog import CaseOpened, ReferralDeclined, ReferralReturned
+from services.intake.windows import handlers as window_handlers
+from shared.events.catalog import (
+    CaseOpened,
+    ReferralDeclined,
+    ReferralReturned,
+    ResourcePublished,
+    ResourceRetired,
+    ResourceUpdated,
+)
 from shared.runtime import ServiceDefinition, build_app
 from shared.settings import Settings, get_settings
 
@@ -31,8 +38,11 @@ definition = ServiceDefinition(
         CaseOpened: handlers.on_case_opened,
         ReferralDeclined: handlers.on_referral_declined,
         ReferralReturned: handlers.on_referral_returned,
+        # The windows are a read model of the resource directory's entries of kind `window`.
+        ResourcePublished: window_handlers.on_resource_published,
+        ResourceUpdated: window_handlers.on_resource_updated,
+        ResourceRetired: window_handlers.on_resource_retired,
     },
-    seed=load_reference_windows,
 )
 
 

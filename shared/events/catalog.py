@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.registry import Event, register
 
@@ -160,6 +160,15 @@ class _ResourceChanged(Event):
     status: str
     resource_version: int
     changed_at: datetime
+    # Added later, optional so that events written before them still validate (a compatible
+    # change): what other services' read models show of an entry, e.g. intake's windows.
+    organization_name: str | None = None
+    operation: str | None = None  # direct (直営) | commissioned (委託)
+    # The main voice phone as the directory stores it ("42-2111", extension "512" = 内線).
+    phone_number: str | None = None
+    phone_extension: str | None = None
+    # 圏域: the names of the areas it covers, e.g. ["音更中学校区", "駒場中学校区"] or ["町内一円"].
+    catchment_areas: list[str] = Field(default_factory=list)
 
     def aggregate_id(self) -> str:
         return self.resource_id

@@ -148,6 +148,18 @@ SPECS: dict[str, Spec] = {
         body=lambda w: {"tenant_id": OWN_TENANT, "organizations": [], "services": []},
         targets_object=False,
     ),
+    # 地区・学区の台帳: one per municipality, so the caller's own tenant as a whole.
+    "listDistricts": Spec("GET", lambda w: "/directory/v1/districts", targets_object=False),
+    "lookupDistricts": Spec(
+        "GET", lambda w: "/directory/v1/districts/lookup?address=柏寿台1-5", targets_object=False
+    ),
+    "replaceDistricts": Spec(
+        "PUT",
+        lambda w: "/directory/v1/districts",
+        body=lambda w: {"districts": [{"kind": "junior_high_district", "name": "音更中学校区"}]},
+        targets_object=False,
+        needs_if_match=True,
+    ),
 }
 for _service in DEFINITIONS:
     _name = _service[:1].upper() + _service[1:]

@@ -1,7 +1,8 @@
 """The API suites start one embedded system per test, like every suite, but from a migrated copy.
 
 Migrating five SQLite databases costs most of a start-up; the migrations run once per session into a
-template folder (so a broken migration still fails here), and each test gets its own copy of it.
+template folder (so a broken migration still fails here), and each test gets its own copy of it: with
+the directory's reference data loaded and its events relayed, so intake already has its windows.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import pytest
 from services.embedded import create_app
 from shared.settings import Settings
 from tests.conftest import embedded_settings
+from tests.support.directory_events import settled
 
 
 async def _start_and_stop(settings: Settings) -> None:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        pass
+        # The copies start with the directory's start-up events already in intake (its windows).
+        await settled(app)
 
 
 @pytest.fixture(scope="session")

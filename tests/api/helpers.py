@@ -26,7 +26,7 @@ EN = {"Accept-Language": "en"}
 CONSULTATIONS = "/intake/v1/consultations"
 CASES = "/coordination/v1/cases"
 
-NAGAIZUMI_WINDOW = "223417-W01"  # 福祉保険課, run by the town itself
+NAGAIZUMI_WINDOW = "223417-fukushi-hoken-ka"  # 福祉保険課, run by the town itself
 NAGAIZUMI_TOWN = "223417-town"
 
 

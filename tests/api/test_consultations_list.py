@@ -105,7 +105,7 @@ async def test_the_list_is_newest_first(client, seeded) -> None:
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        pytest.param({"window_code": SEIKATSU}, ["food", "debt_hardship"], id="window_code=W06"),
+        pytest.param({"window_code": SEIKATSU}, ["food", "debt_hardship"], id="window_code=seikatsu-sodan"),
         pytest.param({"urgency": "emergency"}, ["child_abuse_emergency"], id="urgency=emergency"),
         pytest.param({"urgency": "normal"}, ["debt_hardship"], id="urgency=normal"),
         pytest.param({"main_concern": "debt"}, ["debt_hardship"], id="main_concern=debt"),

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from services.directory.db import messaging
-from services.directory.hsds.model import HsdsDocument, hsds_json_schema
+from services.directory.hsds.model import HsdsDocument
+from services.directory.hsds.schema import validate_hsds
 from services.directory.reference.loader import reference_files
-from services.directory.resources.models import Resource
+from services.directory.resources.models import Organization, Resource
 from services.embedded import create_app
 from shared.runtime import runtimes_of
+from tests.api.helpers import assert_problem
 from tests.conftest import embedded_settings
 from tests.support.builders import OTOFUKE, OTOFUKE_TOWN
 from tests.support.tokens import bearer
@@ -118,7 +122,7 @@ async def test_editing_keeps_history_needs_if_match_and_emits_events(client, app
         "field": "other",
         "phones": [{"number": "0155-42-2111", "extension": "512"}],
         "postal_code": "0800198",
-        "areas": [{"kind": "district", "name": "東地区"}],
+        "areas": [{"kind": "junior_high_district", "name": "駒場中学校区"}],  # in 音更町's gazetteer
         "schedule": "毎月第1・第3水曜日",
     }
     created = await client.post(RESOURCES, json=body, headers=editor)
@@ -172,13 +176,62 @@ async def test_bad_entries_are_refused_naming_the_field(client, settings) -> Non
         assert field in [e["field"] for e in response.json()["errors"]], response.json()
 
 
+HSDS = "/directory/v1/hsds"
+# An entry using every field HSDS carries: structured schedules, extensions, fax, areas, accepts.
+EVERY_FIELD: dict[str, Any] = {
+    "name": "ふれあいサロン東",
+    "name_kana": "フレアイサロンヒガシ",
+    "kind": "community_program",
+    "field": "other",
+    "legal_item": "3ロ",
+    "organization_id": OTOFUKE_TOWN,
+    "operation": "commissioned",
+    "address": "音更町東通12丁目5番地",
+    "postal_code": "0800198",
+    "phones": [
+        {"number": "0155-42-2111", "extension": "512"},
+        {"number": "0155-42-2112", "extension": "012"},
+        {"number": "0155-42-2696", "type": "fax"},
+    ],
+    "areas": [{"kind": "junior_high_district", "name": "共栄中学校区"}],  # in 音更町's gazetteer
+    "schedule": "主に、月1・2回のペースで開催",
+    "schedules": [
+        {"freq": "WEEKLY", "byday": ["MO", "WE"], "opens_at": "08:30", "closes_at": "17:15"},
+        {
+            "freq": "MONTHLY",
+            "byday": ["1WE", "-1FR"],
+            "opens_at": "13:30",
+            "closes_at": "15:00",
+            "valid_from": "2026-04-01",
+            "closed_on_holidays": False,
+        },
+        {"freq": "MONTHLY", "bymonthday": [15, -1]},
+    ],
+    "accepts": {"age_from": 65, "conditions": ["町内在住"], "accessibility": ["車いす可"]},
+}
+
+
+async def _count_rows(app: Any) -> dict[str, int]:
+    async with runtimes_of(app)["directory"].db.transaction() as session:
+        return {
+            "resources": await session.scalar(select(func.count()).select_from(Resource)) or 0,
+            "organizations": await session.scalar(select(func.count()).select_from(Organization)) or 0,
+            "outbox": await session.scalar(select(func.count()).select_from(messaging.outbox)) or 0,
+        }
+
+
 async def test_hsds_export_validates_and_re_imports_to_the_same_data(
     client, settings, tmp_path: Path
 ) -> None:
-    exported = (await client.get("/directory/v1/hsds")).json()
+    editor = bearer(settings, "directory_editor", org=OTOFUKE_TOWN)
+    created = await client.post(RESOURCES, json=EVERY_FIELD, headers=editor)
+    assert created.status_code == 201, created.text
+    exported = (await client.get(HSDS)).json()
+    assert validate_hsds(exported) == []  # the official HSDS 3.1 constraints
     document = HsdsDocument.model_validate(exported)  # the shape we adopt (extra fields forbidden)
     assert document.services and document.organizations
-    assert set(hsds_json_schema()["required"]) <= set(exported)
+    entry = next(s for s in exported["services"] if s["x_jusou"]["id"] == created.json()["id"])
+    assert [s.get("opens_at") for s in entry["schedules"]] == ["08:30+09:00", "13:30+09:00", None, None]
 
     fresh_settings = embedded_settings(tmp_path / "fresh", load_demo_data=False)
     fresh = create_app(fresh_settings)
@@ -186,13 +239,86 @@ async def test_hsds_export_validates_and_re_imports_to_the_same_data(
         transport = httpx.ASGITransport(app=fresh)
         async with httpx.AsyncClient(transport=transport, base_url="http://fresh") as other:
             editor = bearer(fresh_settings, "directory_editor", org=OTOFUKE_TOWN)
-            result = await other.post("/directory/v1/hsds", json=exported, headers=editor)
+            result = await other.post(HSDS, json=exported, headers=editor)
             assert result.status_code == 200, result.text
             assert result.json()["created"] == len(document.services)
-            again = (await other.get("/directory/v1/hsds", headers=editor)).json()
+            again = (await other.get(HSDS, headers=editor)).json()
             assert again == exported
-            repeat = (await other.post("/directory/v1/hsds", json=exported, headers=editor)).json()
+            repeat = (await other.post(HSDS, json=exported, headers=editor)).json()
             assert repeat["unchanged"] == len(document.services) and repeat["created"] == 0
+            copied = (await other.get(f"{RESOURCES}/{created.json()['id']}", headers=editor)).json()
+    original = created.json()
+    for name in ("phones", "areas", "schedule", "schedules", "accepts", "address", "postal_code"):
+        assert copied[name] == original[name], name
+
+
+async def test_every_seeded_municipality_exports_valid_hsds(client, settings) -> None:
+    for file in reference_files():
+        org = f"{file.tenant_id}-{file.organizations[0].key}"
+        response = await client.get(
+            HSDS, headers=bearer(settings, "window_staff", tenant=file.tenant_id, org=org)
+        )
+        assert response.status_code == 200, response.text
+        assert validate_hsds(response.json()) == [], file.tenant_id
+        assert len(response.json()["services"]) == len(file.services)
+
+
+async def test_an_invalid_hsds_document_is_refused_whole_and_writes_nothing(client, tmp_path: Path) -> None:
+    exported = (await client.get(HSDS)).json()
+    worded = next(i for i, s in enumerate(exported["services"]) if s["schedules"])
+
+    fresh_settings = embedded_settings(tmp_path / "fresh", load_demo_data=False)
+    fresh = create_app(fresh_settings)
+    async with fresh.router.lifespan_context(fresh):
+        transport = httpx.ASGITransport(app=fresh)
+        async with httpx.AsyncClient(transport=transport, base_url="http://fresh") as other:
+            editor = bearer(fresh_settings, "directory_editor", org=OTOFUKE_TOWN)
+            before = await _count_rows(fresh)
+
+            broken = copy.deepcopy(exported)
+            broken["services"][0].pop("name")
+            broken["services"][1]["id"] = "016314-not-a-uuid"
+            broken["services"][worded]["schedules"][0].update(freq="DAILY", valid_from="2026-02-30")
+            response = await other.post(HSDS, json=broken, headers={**editor, "Accept-Language": "en"})
+            body = assert_problem(
+                response,
+                status=422,
+                slug="hsds-document-invalid",
+                fields={
+                    "services[0].name": "hsds_required",
+                    "services[1].id": "hsds_format_uuid",
+                    f"services[{worded}].schedules[0].freq": "hsds_enum",
+                    f"services[{worded}].schedules[0].valid_from": "hsds_format_date",
+                },
+            )
+            messages = {e["field"]: e["message"] for e in body["errors"]}
+            assert len(messages) == 4 and messages["services[1].id"].startswith("Not a UUID")
+            assert await _count_rows(fresh) == before
+
+            # Officially valid, but not entries of the directory: located in the document as well.
+            unreadable = copy.deepcopy(exported)
+            unreadable["services"][-1]["x_jusou"]["name_kana"] = "漢字"
+            unreadable["services"][worded]["schedules"][0].update(
+                freq="WEEKLY", byday="MO", opens_at="00:30Z", closes_at="08:00Z"
+            )
+            response = await other.post(HSDS, json=unreadable, headers=editor)
+            assert_problem(
+                response,
+                status=422,
+                slug="validation-error",
+                fields={
+                    f"services[{len(exported['services']) - 1}].x_jusou.name_kana": "value_error",
+                    f"services[{worded}].schedules[0].opens_at": "japan_time_required",
+                    f"services[{worded}].schedules[0].closes_at": "japan_time_required",
+                },
+            )
+            assert await _count_rows(fresh) == before
+
+            malformed = await other.post(
+                HSDS, content=b'{"services": [', headers={**editor, "content-type": "application/json"}
+            )
+            assert_problem(malformed, status=400, slug="malformed-json")
+            assert await _count_rows(fresh) == before
 
 
 async def test_the_seed_loader_puts_every_reference_entry_in_place(client, app) -> None:

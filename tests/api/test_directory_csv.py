@@ -127,7 +127,7 @@ async def test_the_utf8_export_opens_in_excel_with_japanese_headers_and_labels(c
     assert text.count("\r\n") >= OTOFUKE_ENTRIES + 1
     rows = read_csv(response.content, "utf-8-sig")
     assert list(rows[0]) == COLUMNS
-    assert COLUMNS[:17] == [
+    assert COLUMNS[:18] == [
         "ID",
         "名称",
         "フリガナ",
@@ -144,6 +144,7 @@ async def test_the_utf8_export_opens_in_excel_with_japanese_headers_and_labels(c
         "電話",
         "対象圏域",
         "日程",
+        "開所日時",
         "状態",
     ]
     assert len(rows) == OTOFUKE_ENTRIES  # the caller's municipality only
@@ -598,3 +599,182 @@ def test_every_code_has_a_label() -> None:
 
     assert set(csv_exchange.KIND.labels) == set(get_args(ServiceKind))
     assert set(csv_exchange.FIELD.labels) == set(get_args(WelfareField))
+
+
+# --- 開所日時: structured schedules in the notation staff type (schedule_notation.py) -------------
+
+OPENING_HOURS = "月〜金 8:30-17:15／第2土曜 9:00-12:00"
+
+
+async def window_with_schedules(client: httpx.AsyncClient, settings: Settings) -> dict[str, Any]:
+    created = await client.post(
+        RESOURCES,
+        json={
+            "name": "柏寿台ふれあい窓口",
+            "name_kana": "ハクジュダイフレアイマドグチ",
+            "kind": "window",
+            "field": "elderly_care",
+            "schedules": [
+                {
+                    "freq": "WEEKLY",
+                    "byday": ["MO", "TU", "WE", "TH", "FR"],
+                    "opens_at": "08:30",
+                    "closes_at": "17:15",
+                    "description": "受付は17:00まで",  # the notation has no place for it
+                },
+                {"freq": "MONTHLY", "byday": ["2SA"], "opens_at": "09:00", "closes_at": "12:00"},
+            ],
+        },
+        headers=editor(settings),
+    )
+    assert created.status_code == 201, created.text
+    window: dict[str, Any] = created.json()
+    return window
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
+async def test_opening_hours_are_exported_in_the_notation_and_import_back_unchanged(
+    client, settings, app, encoding
+) -> None:
+    window = await window_with_schedules(client, settings)
+
+    exported = await export(client, encoding)
+
+    row = next(r for r in read_csv(exported, encoding) if r["ID"] == window["id"])
+    # cp932 has one wave dash: 〜 comes back from a Shift_JIS file as ～, which reads the same.
+    assert row["開所日時"] == (
+        OPENING_HOURS if encoding == "utf-8-sig" else OPENING_HOURS.replace("〜", "～")
+    )
+    assert all(r["開所日時"] == "" for r in read_csv(exported, encoding) if r["ID"] != window["id"])
+    before = await directory_rows(app)
+    report = (await import_csv(client, settings, exported, dry_run=True)).json()
+    assert report["problems"] == []
+    assert report["unchanged"] == OTOFUKE_ENTRIES + 1
+    applied = await import_csv(client, settings, exported, dry_run=False)
+    assert applied.json()["unchanged"] == OTOFUKE_ENTRIES + 1
+    assert await directory_rows(app) == {**before, "audit": before["audit"] + 1}
+    now = (await client.get(f"{RESOURCES}/{window['id']}")).json()
+    assert now["schedules"] == window["schedules"] and now["version"] == 1  # the description too
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
+async def test_new_rows_with_opening_hours_are_found_when_they_are_open(client, settings, encoding) -> None:
+    body = csv_file(
+        [
+            new_row("柳町ふれあいサロン", "ヤナギマチフレアイサロン", 開所日時="第1・第3水曜 10:00-12:00"),
+            # as typed with an IME: full-width digits, colon, dash and wave dash
+            new_row(
+                "柳町夜間電話相談",
+                "ヤナギマチヤカンデンワソウダン",
+                開所日時="月～日 １８：００－２２：００（祝日も開所）",
+            ),
+            new_row("柳町の日程だけの行", "ヤナギマチノニッテイダケノギョウ", 日程="不定期"),
+        ],
+        encoding,
+    )
+
+    response = await import_csv(client, settings, body, dry_run=False)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 3
+    found = {r["name"]: r for r in await search(client, "柳町")}
+    assert found["柳町ふれあいサロン"]["schedules"] == [
+        {
+            "freq": "MONTHLY",
+            "byday": ["1WE", "3WE"],
+            "bymonthday": [],
+            "opens_at": "10:00:00",
+            "closes_at": "12:00:00",
+            "valid_from": None,
+            "valid_to": None,
+            "closed_on_holidays": True,
+            "description": None,
+        }
+    ]
+    hotline = found["柳町夜間電話相談"]["schedules"]
+    assert [(s["byday"], s["opens_at"], s["closed_on_holidays"]) for s in hotline] == [
+        (["MO", "TU", "WE", "TH", "FR", "SA", "SU"], "18:00:00", False)
+    ]
+    assert found["柳町の日程だけの行"]["schedules"] == []  # an empty cell: no structured schedules
+
+    async def open_at(day: str, at: str) -> set[str]:
+        page = await client.get(RESOURCES, params={"q": "柳町", "open_on": day, "open_at": at})
+        assert page.status_code == 200, page.text
+        return {r["name"] for r in page.json()["items"]}
+
+    assert await open_at("2026-12-02", "10:30") == {"柳町ふれあいサロン"}  # the first Wednesday
+    assert await open_at("2026-12-09", "10:30") == set()  # the second
+    assert await open_at("2026-11-23", "19:00") == {"柳町夜間電話相談"}  # 勤労感謝の日: open all the same
+
+
+async def test_a_bad_opening_hours_cell_is_reported_with_its_row_and_nothing_is_written(
+    client, settings, app
+) -> None:
+    rows = [
+        new_row("よい開所日時の行", "ヨイカイショニチジノギョウ", 開所日時="月〜金 9:00-17:00"),  # line 2
+        new_row("第6週の行", "ダイロクシュウノギョウ", 開所日時="月〜金 9:00-17:00／第6水曜 10:00-12:00"),
+        new_row("逆さまの時間の行", "サカサマノジカンノギョウ", 開所日時="月 17:00-9:00"),  # line 4
+    ]
+    before = await directory_rows(app)
+
+    japanese = (await import_csv(client, settings, csv_file(rows), dry_run=True)).json()
+    english = (await import_csv(client, settings, csv_file(rows), dry_run=True, headers=EN)).json()
+    refused = await import_csv(client, settings, csv_file(rows), dry_run=False)
+
+    assert [(p["line"], p["field"], p["code"]) for p in japanese["problems"]] == [
+        (3, "開所日時", "unreadable"),
+        (4, "開所日時", "unreadable"),
+    ]
+    assert "2件目「第6水曜 10:00-12:00」の「第6」" in japanese["problems"][0]["message"]
+    assert "「17:00-9:00」" in japanese["problems"][1]["message"]
+    assert "rule 2 '第6水曜 10:00-12:00' at '第6'" in english["problems"][0]["message"]
+    assert (japanese["rows"], japanese["valid"]) == (3, 1)
+    assert_problem(
+        refused,
+        status=422,
+        slug="csv-import-refused",
+        fields={"line 3: 開所日時": "unreadable", "line 4: 開所日時": "unreadable"},
+    )
+    assert await directory_rows(app) == before
+
+
+async def test_a_file_from_before_the_opening_hours_column_still_imports_and_keeps_them(
+    client, settings, app
+) -> None:
+    window = await window_with_schedules(client, settings)
+    rows = read_csv(await export(client), "utf-8-sig")
+    next(r for r in rows if r["ID"] == window["id"])["住所"] = "音更町柏寿台1番地"
+    rows.append(new_row("古い形式の新しい行", "フルイケイシキノアタラシイギョウ"))
+    without = [c for c in COLUMNS if c != "開所日時"]
+
+    report = (await import_csv(client, settings, csv_file(rows, columns=without), dry_run=True)).json()
+    applied = await import_csv(client, settings, csv_file(rows, columns=without), dry_run=False)
+
+    assert report["problems"] == []
+    assert (report["would_update"], report["would_create"]) == (1, 1)
+    assert applied.status_code == 200, applied.text
+    now = (await client.get(f"{RESOURCES}/{window['id']}")).json()
+    assert now["address"] == "音更町柏寿台1番地"
+    assert now["schedules"] == window["schedules"]  # no column: kept, not emptied
+    assert (await search(client, "古い形式"))[0]["schedules"] == []
+
+
+async def test_opening_hours_edited_or_emptied_in_excel_update_the_resource(client, settings) -> None:
+    window = await window_with_schedules(client, settings)
+    rows = read_csv(await export(client), "utf-8-sig")
+    row = next(r for r in rows if r["ID"] == window["id"])
+    row["開所日時"] = "月〜金 8:30-17:15／第2・第4土 9:00-12:00"
+
+    changed = await import_csv(client, settings, csv_file(rows), dry_run=False)
+
+    assert changed.json()["updated"] == 1
+    now = (await client.get(f"{RESOURCES}/{window['id']}")).json()
+    assert now["schedules"][0] == window["schedules"][0]  # the rule left as it was keeps its description
+    assert now["schedules"][1]["byday"] == ["2SA", "4SA"]
+    rows = read_csv(await export(client), "utf-8-sig")
+    next(r for r in rows if r["ID"] == window["id"])["開所日時"] = ""
+
+    emptied = await import_csv(client, settings, csv_file(rows), dry_run=False)
+
+    assert emptied.json()["updated"] == 1
+    assert (await client.get(f"{RESOURCES}/{window['id']}")).json()["schedules"] == []

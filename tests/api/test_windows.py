@@ -1,11 +1,13 @@
-"""GET /intake/v1/windows: the consultation windows of the caller's municipality."""
+"""GET /intake/v1/windows: the consultation windows of the caller's municipality.
+
+The embedded system loads the directory's reference data; intake's windows are what its events said.
+"""
 
 from __future__ import annotations
 
-from services.intake.windows.models import Window
-from shared.runtime import runtimes_of
 from tests.api.helpers import EN, NAGAIZUMI_TOWN, NAGAIZUMI_WINDOW, assert_problem, nagaizumi_staff
-from tests.support.builders import NAGAIZUMI, OTOFUKE, RANRAN, RANRAN_OPERATOR, WILLWORK
+from tests.support.builders import NAGAIZUMI, OTOFUKE, OTOFUKE_TOWN, RANRAN, RANRAN_OPERATOR, WILLWORK
+from tests.support.directory_events import settled
 from tests.support.tokens import bearer
 
 WINDOWS = "/intake/v1/windows"
@@ -25,7 +27,12 @@ async def test_the_active_windows_of_the_callers_municipality_are_listed_by_code
     assert ranran["field"] == "elderly_care"
     assert ranran["operation"] == "commissioned"
     assert ranran["operator_id"] == RANRAN_OPERATOR
+    assert ranran["operator_name"] == "社会福祉法人音更町柏寿協会"
+    assert (ranran["phone"], ranran["extension"]) == ("67-7090", None)
+    assert ranran["catchment"] == "音更中学校区・駒場中学校区"
     assert ranran["active"] is True
+    kikan = next(w for w in response.json() if w["code"] == "016314-kikan-sodan")
+    assert (kikan["phone"], kikan["extension"], kikan["catchment"]) == ("42-2111", "512", "町内一円")
 
 
 async def test_each_municipality_sees_only_its_own_windows(client, settings) -> None:
@@ -33,9 +40,18 @@ async def test_each_municipality_sees_only_its_own_windows(client, settings) -> 
     nobody = await client.get(WINDOWS, headers=bearer(settings, tenant=CHIYODA, org=f"{CHIYODA}-town"))
 
     assert nagaizumi.status_code == 200, nagaizumi.text
-    assert [(w["code"], w["tenant_id"], w["operator_id"]) for w in nagaizumi.json()] == [
-        (NAGAIZUMI_WINDOW, NAGAIZUMI, NAGAIZUMI_TOWN)
-    ]
+    windows = {w["code"]: w for w in nagaizumi.json()}
+    assert len(windows) == 13  # every window of the directory's Nagaizumi entries
+    assert {w["tenant_id"] for w in windows.values()} == {NAGAIZUMI}
+    fukushi = windows[NAGAIZUMI_WINDOW]
+    assert (fukushi["name"], fukushi["operator_id"], fukushi["operation"]) == (
+        "福祉保険課",
+        NAGAIZUMI_TOWN,
+        "direct",
+    )
+    # The plan names no operator for some commissioned windows: listed, but nobody's organisation.
+    kita = windows["223417-hokatsu-kita"]
+    assert (kita["operator_id"], kita["operator_name"], kita["operation"]) == (None, None, "commissioned")
     assert nobody.status_code == 200, nobody.text
     assert nobody.json() == []
 
@@ -65,9 +81,14 @@ async def test_a_token_whose_municipality_is_not_a_local_government_code_is_401(
         assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-async def test_a_closed_window_is_not_listed(client, app) -> None:
-    async with runtimes_of(app)["intake"].db.transaction() as session:
-        (await session.get(Window, RANRAN)).active = False
+async def test_a_window_the_directory_retires_is_no_longer_listed(client, app, settings) -> None:
+    editor = bearer(settings, "directory_editor", org=OTOFUKE_TOWN)
+    entry = await client.get(f"/directory/v1/resources/{RANRAN}", headers=editor)
+    retired = await client.post(
+        f"/directory/v1/resources/{RANRAN}/retirement", headers={**editor, "If-Match": entry.json()["etag"]}
+    )
+    assert retired.status_code == 200, retired.text
+    await settled(app)
 
     codes = [w["code"] for w in (await client.get(WINDOWS)).json()]
 

@@ -24,9 +24,11 @@ from services.embedded import create_app
 from services.intake.db import audit_log, metadata
 from shared.audit import AuditRecord, append
 from shared.db import Database, utcnow
+from shared.runtime import runtimes_of
 from shared.settings import Settings
 from tests.support.brokers import postgres_database
 from tests.support.builders import consultation_body
+from tests.support.directory_events import deliver_reference_windows
 from tests.support.tokens import bearer
 
 
@@ -89,6 +91,8 @@ async def _per_request(count: int) -> tuple[list[float], list[float]]:
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):
+            # Intake alone: its windows arrive as the directory's events would bring them.
+            await deliver_reference_windows(runtimes_of(app)["intake"])
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://bench", headers=bearer(settings)

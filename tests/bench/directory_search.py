@@ -16,15 +16,24 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from datetime import time as clock
 from pathlib import Path
 
 from sqlalchemy import insert, text
 
 from services.directory.db import metadata
 from services.directory.reference.loader import reference_files
+from services.directory.resources import schedules as opening_hours
 from services.directory.resources import search
-from services.directory.resources.models import Organization, Resource, ResourceArea, ResourceTerm
+from services.directory.resources.models import (
+    Organization,
+    Resource,
+    ResourceArea,
+    ResourceOpening,
+    ResourceTerm,
+)
+from services.directory.resources.schemas import ScheduleIn
 from services.directory.resources.service import SearchFilters, search_resources
 from shared.auth.policy import DataScope, Reach
 from shared.db import Database
@@ -80,19 +89,34 @@ KANA = {
     "本部": "ホンブ",
 }
 DISTRICTS = ["音更中学校区", "駒場中学校区", "共栄中学校区", "下音更中学校区", "緑南中学校区"]
+# Two entries in three get structured hours: office hours, a monthly salon, or a Saturday morning.
+SCHEDULES = [
+    [
+        ScheduleIn(
+            freq="WEEKLY",
+            byday=["MO", "TU", "WE", "TH", "FR"],
+            opens_at=clock(8, 30),
+            closes_at=clock(17, 15),
+        )
+    ],
+    [ScheduleIn(freq="MONTHLY", byday=["1WE", "3WE"], opens_at=clock(10), closes_at=clock(12))],
+    [ScheduleIn(freq="MONTHLY", byday=["2SA", "4SA"], opens_at=clock(9), closes_at=clock(12))],
+    [],
+]
 
 
-def generate(count: int) -> tuple[list[dict], list[dict], list[dict]]:
+def generate(count: int) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
     rng = random.Random(42)
     templates = [s for f in reference_files() for s in f.services]
     now = datetime.now(UTC)
-    resources, terms, areas = [], [], []
+    resources, terms, areas, openings = [], [], [], []
     for i in range(count):
         base = rng.choice(templates)
         prefix, suffix = rng.choice(PREFIXES), rng.choice(SUFFIXES)
         name = f"{prefix}{base.name}{suffix}"
         kana = f"{KANA[prefix]}{base.name_kana}{KANA[suffix]}"
         district = rng.choice(DISTRICTS)
+        schedules = rng.choice(SCHEDULES)
         text_ = search.search_text([name, kana, base.program, search.FIELD_WORDS[base.field], district])
         rid = f"bench-{i}"
         resources.append(
@@ -114,6 +138,7 @@ def generate(count: int) -> tuple[list[dict], list[dict], list[dict]]:
                 phones=[],
                 areas=[{"kind": "junior_high_district", "name": district}],
                 schedule=None,
+                schedules=[s.model_dump(mode="json") for s in schedules],
                 accepts={},
                 source=None,
                 status="active",
@@ -125,6 +150,11 @@ def generate(count: int) -> tuple[list[dict], list[dict], list[dict]]:
             )
         )
         terms.extend(dict(tenant_id=TENANT, gram=g, resource_id=rid) for g in search.grams(text_))
+        openings.extend(
+            dict(tenant_id=TENANT, resource_id=rid, **o.as_row())
+            for s in schedules
+            for o in opening_hours.openings(s)
+        )
         areas.append(
             dict(
                 tenant_id=TENANT,
@@ -133,7 +163,7 @@ def generate(count: int) -> tuple[list[dict], list[dict], list[dict]]:
                 name=search.normalize(district),
             )
         )
-    return resources, terms, areas
+    return resources, terms, areas, openings
 
 
 async def fill(db: Database, count: int) -> float:
@@ -141,7 +171,7 @@ async def fill(db: Database, count: int) -> float:
         if not db.is_sqlite:
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
         await conn.run_sync(metadata.create_all)
-    resources, terms, areas = generate(count)
+    resources, terms, areas, openings = generate(count)
     started = time.perf_counter()
     async with db.transaction() as session:
         session.add(
@@ -158,6 +188,7 @@ async def fill(db: Database, count: int) -> float:
             (Resource.__table__, resources),
             (ResourceTerm.__table__, terms),
             (ResourceArea.__table__, areas),
+            (ResourceOpening.__table__, openings),
         ):
             for start in range(0, len(rows), 5000):
                 await session.execute(insert(table), rows[start : start + 5000])
@@ -171,7 +202,9 @@ async def measure(db: Database, rounds: int) -> dict[str, tuple[float, float, in
     scope = DataScope(TENANT, f"{TENANT}-town", Reach.tenant)
     results: dict[str, tuple[float, float, int]] = {}
     cases = [(q, SearchFilters(q=q)) for q in QUERIES] + [
-        ("area=駒場中学校区", SearchFilters(area="駒場中学校区"))
+        ("area=駒場中学校区", SearchFilters(area="駒場中学校区")),
+        ("open 12/2 10:00", SearchFilters(open_on=date(2026, 12, 2), open_at=clock(10))),
+        ("介護 open 12/12 9:00", SearchFilters(q="介護", open_on=date(2026, 12, 12), open_at=clock(9))),
     ]
     for label, filters in cases:
         samples, found = [], 0

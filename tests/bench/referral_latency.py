@@ -62,10 +62,12 @@ from fastapi import FastAPI
 from services.coordination.app import definition as coordination_definition
 from services.embedded import create_app
 from services.intake.app import definition as intake_definition
-from shared.runtime import build_app
+from shared.runtime import build_app, runtimes_of
 from shared.settings import Settings
 from tests.support.brokers import free_port, postgres_database, tansu_broker
 from tests.support.builders import consent_body, consultation_body
+from tests.support.directory_events import deliver_reference_windows
+from tests.support.directory_events import settled as outboxes_relayed
 from tests.support.tokens import identity_provider_key, token
 
 log = logging.getLogger("bench.referral_latency")
@@ -166,7 +168,9 @@ async def embedded_system(work_dir: Path) -> AsyncIterator[System]:
         outbox_poll_seconds=OUTBOX_POLL_SECONDS,
         **RATE_LIMIT,
     )
-    async with serving(create_app(settings), "embedded") as url:
+    app = create_app(settings)
+    async with serving(app, "embedded") as url:
+        await outboxes_relayed(app)  # intake has the windows of the directory's start-up events
         yield System(intake=url, coordination=url, settings=settings)
 
 
@@ -198,6 +202,8 @@ async def distributed_system(
         serving(intake_app, "intake") as intake_url,
         serving(coordination_app, "coordination") as coordination_url,
     ):
+        # No directory here: intake gets its windows from the directory's reference events.
+        await deliver_reference_windows(runtimes_of(intake_app)["intake"])
         yield System(intake=intake_url, coordination=coordination_url, settings=settings)
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from shared.settings import SERVICE_NAMES, Settings
 from tests.support.brokers import free_port
-from tests.support.builders import OTOFUKE, consent_body, consultation_body
+from tests.support.builders import OTOFUKE, RANRAN, consent_body, consultation_body
 from tests.support.tokens import bearer, identity_provider_key, token
 from tests.support.waiting import eventually
 
@@ -46,6 +46,8 @@ def _environment(settings: Settings) -> dict[str, str]:
         KAFKA_FETCH_MAX_WAIT_MS=str(settings.kafka_fetch_max_wait_ms),
         OUTBOX_POLL_SECONDS="0.05",
         LOG_LEVEL="WARNING",
+        # The directory loads the plans' entries; its events give intake its windows over Kafka.
+        LOAD_DEMO_DATA="true",
     )
     return env
 
@@ -134,6 +136,13 @@ async def test_referral_across_processes_opens_a_case_and_the_window_sees_it_acc
         ):
             assert refused.status_code == 401, refused.text
             assert refused.json()["type"].endswith("/unauthenticated"), refused.text
+
+        # Intake knows the window once the directory's ResourcePublished has come over Kafka.
+        async def window_known() -> bool:
+            windows = (await intake.get("/intake/v1/windows")).json()
+            return RANRAN in [w["code"] for w in windows]
+
+        await eventually(window_known, within=30)
 
         created = await intake.post("/intake/v1/consultations", json=consultation_body())
         assert created.status_code == 201, created.text

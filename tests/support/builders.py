@@ -7,8 +7,9 @@ from typing import Any
 
 OTOFUKE = "016314"
 NAGAIZUMI = "223417"
-RANRAN = "016314-W01"  # 地域包括支援センターらんらん
-SEIKATSU = "016314-W06"  # せいかつ相談窓口
+# Window codes are the resource directory's ids (services/directory/reference/016314.json).
+RANRAN = "016314-ranran"  # 地域包括支援センターらんらん
+SEIKATSU = "016314-seikatsu-sodan"  # せいかつ相談窓口
 
 
 def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 Embedded: one app, SQLite files, the in-process bus. Distributed: two apps (one per service), each
 with its own Kafka client and consumer group, on one PostgreSQL database in separate schemas.
+The directory is not part of it: intake gets its windows from the directory's reference events,
+delivered to its consumer (tests/support/directory_events.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi import FastAPI
 from services.embedded import create_app
 from shared.runtime import ServiceRuntime, runtimes_of
 from shared.settings import Settings
+from tests.support.directory_events import deliver_reference_windows
 from tests.support.tokens import bearer
 
 
@@ -46,12 +49,14 @@ async def running_system(settings: Settings) -> AsyncIterator[System]:
             app = create_app(settings.model_copy(update={"services": ["intake", "coordination"]}))
             http = await stack.enter_async_context(_serve(app, settings))
             runtimes = runtimes_of(app)
+            await deliver_reference_windows(runtimes["intake"])
             yield System(http, http, runtimes["intake"], runtimes["coordination"], settings)
             return
         intake_app = create_app(settings.model_copy(update={"services": ["intake"]}))
         coordination_app = create_app(settings.model_copy(update={"services": ["coordination"]}))
         coordination_http = await stack.enter_async_context(_serve(coordination_app, settings))
         intake_http = await stack.enter_async_context(_serve(intake_app, settings))
+        await deliver_reference_windows(runtimes_of(intake_app)["intake"])
         yield System(
             intake_http,
             coordination_http,

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from services.directory.reference.format import ReferenceFile, ReferenceService
-from services.intake.windows.reference import REFERENCE_WINDOWS
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "services" / "directory" / "reference"
 KATAKANA = re.compile(r"^[ァ-ヴー]+$")
@@ -148,18 +147,25 @@ def test_otofuke_windows_spot_checks(otofuke: ReferenceFile) -> None:
     assert kodomo.address == "新通8丁目5番地(保健センター)"
 
 
-def test_otofuke_windows_agree_with_intake_reference(otofuke: ReferenceFile) -> None:
-    intake = {w["name"]: w for w in REFERENCE_WINDOWS if w["tenant_id"] == "016314"}
-    windows = [s for s in otofuke.services if s.kind == "window"]
-    assert {s.name for s in windows} == set(intake)
-    for s in windows:
-        w = intake[s.name]
-        assert (f"016314-{s.organization}", s.field, s.operation) == (
-            w["operator_id"],
-            w["field"],
-            w["operation"],
-        )
-        assert str(w["phone"]).startswith(s.phones[0].number)
+# seed 000 §2(2)ア 相談機関（窓口）: the six windows intake shows (its read model of these entries),
+# by key (the window code is '016314-<key>'): operator, field, operation, phone, 内線.
+OTOFUKE_WINDOWS = [
+    ("ranran", "hakuju-kyokai", "elderly_care", "commissioned", "67-7090", None),  # らんらん
+    ("hohoemi", "hokkaido-iryodan", "elderly_care", "commissioned", "32-5151", None),  # ほほえみ
+    ("lotus-otofuke", "teine-lotus", "elderly_care", "commissioned", "67-7863", None),  # ロータス音更
+    ("kikan-sodan", "keiseikai", "disability", "commissioned", "42-2111", "512"),  # 基幹相談支援センター
+    ("kodomo-katei-center", "town", "children", "direct", "42-6200", None),  # こども家庭センター
+    ("seikatsu-sodan", "willwork", "hardship", "commissioned", "42-2111", "525"),  # せいかつ相談窓口
+]
+
+
+def test_otofuke_windows_are_the_six_of_the_plan(otofuke: ReferenceFile) -> None:
+    found = []
+    for s in otofuke.services:
+        if s.kind == "window":
+            voice = next(p for p in s.phones if p.type == "voice")
+            found.append((s.key, s.organization, s.field, s.operation, voice.number, voice.extension))
+    assert found == OTOFUKE_WINDOWS
 
 
 def test_otofuke_community_programs(otofuke: ReferenceFile) -> None:

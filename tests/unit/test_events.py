@@ -21,7 +21,7 @@ def case_opened(**overrides: object) -> CaseOpened:
         "referral_id": "referral-1",
         "consultation_id": "consultation-1",
         "tenant_id": "016314",
-        "window_code": "016314-W01",
+        "window_code": "016314-ranran",
         "opened_at": OPENED_AT,
     }
     values.update(overrides)
@@ -33,7 +33,7 @@ def case_referred() -> CaseReferred:
         referral_id="referral-1",
         consultation_id="consultation-1",
         tenant_id="016314",
-        window_code="016314-W01",
+        window_code="016314-ranran",
         referring_organisation_id="016314-hakuju-kyokai",
         referred_at=OPENED_AT,
         urgency="high",

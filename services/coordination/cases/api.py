@@ -43,7 +43,7 @@ async def list_cases(
     db: CoordinationDb,
     access: CoordinationAccess,
     status: CaseStatus | None = None,
-    window_code: Annotated[str | None, Query(max_length=40)] = None,
+    window_code: Annotated[str | None, Query(max_length=120)] = None,
     urgency: Annotated[str | None, Query(pattern=r"^(normal|high|emergency)$")] = None,
     consultation_id: Annotated[str | None, Query(max_length=36)] = None,
     referral_id: Annotated[str | None, Query(max_length=36)] = None,

@@ -28,7 +28,7 @@ class Case(TenantScoped, Base):
     case_number: Mapped[str] = mapped_column(String(20))
     referral_id: Mapped[str] = mapped_column(String(36))
     consultation_id: Mapped[str] = mapped_column(String(36), index=True)
-    window_code: Mapped[str] = mapped_column(String(40), index=True)
+    window_code: Mapped[str] = mapped_column(String(120), index=True)  # the directory's resource id
     referring_organisation_id: Mapped[str] = mapped_column(String(100))
     # 関係機関: organisations taking part (the plan's agencies; at opening, the referring window's).
     parties: Mapped[list[str]] = mapped_column(JSON)

@@ -1,42 +1,60 @@
-"""The Open Referral HSDS 3.0 shape the directory exchanges: organizations and services with their
-phones, schedules, service areas and locations. Japanese facts HSDS lacks travel in `x_jusou`.
+"""The Open Referral HSDS 3.1 shape the directory exchanges: organizations and services with their
+phones, schedules, service areas and locations. Japanese facts HSDS lacks travel in `x_jusou`
+extension objects (HSDS admits extension properties; see `schema.py`).
 
-These models are the schema we adopt (extra fields forbidden); `hsds_json_schema()` publishes it."""
+These models are the part of HSDS we adopt (extra fields forbidden: what we could not keep is
+refused, not dropped). The official constraints themselves are checked by `schema.validate_hsds`,
+before a document is read with these models."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import date
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.directory.reference.format import OrganizationKind, ServiceKind, WelfareField
+
+LocationType = Literal["physical", "postal", "virtual"]
+# RFC 6350 types, as HSDS's description of phone.type lists them.
+PhoneType = Literal["voice", "fax", "text", "cell", "video", "pager", "textphone"]
 
 
 class _Hsds(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class PhoneExtension(_Hsds):
+    """内線 as written, when HSDS's numeric `extension` would lose it (a leading zero: 内線 012)."""
+
+    extension: str
+
+
 class HsdsPhone(_Hsds):
     id: str
     number: str
-    extension: str | None = None
-    type: Literal["voice", "fax", "text", "cell", "video", "pager", "textphone"] = "voice"
-    languages: list[dict[str, str]] = []
+    extension: int | None = None  # HSDS: a number
+    type: PhoneType | None = None
+    description: str | None = None
+    x_jusou: PhoneExtension | None = None
 
 
 class HsdsAddress(_Hsds):
     id: str
     address_1: str
-    city: str | None = None
-    region: str | None = None
-    state_province: str | None = None
-    postal_code: str | None = None
+    city: str  # 市区町村
+    state_province: str  # 都道府県
+    postal_code: str
     country: str = "JP"
-    address_type: Literal["physical", "postal", "virtual"] = "physical"
+    address_type: LocationType = "physical"
 
 
 class HsdsLocation(_Hsds):
     id: str
-    location_type: Literal["physical", "postal", "virtual"] = "physical"
+    location_type: LocationType = "physical"
     name: str | None = None
+    # The address as the plans write it, when there is no full HSDS address (no postal code).
+    description: str | None = None
     addresses: list[HsdsAddress] = []
 
 
@@ -45,39 +63,67 @@ class HsdsServiceAtLocation(_Hsds):
     location: HsdsLocation
 
 
+class AreaExtension(_Hsds):
+    kind: Literal["municipality", "junior_high_district", "district", "other"]
+
+
 class HsdsServiceArea(_Hsds):
     id: str
-    name: str
+    name: str | None = None
     description: str | None = None
-    extent_type: str | None = None
+    x_jusou: AreaExtension | None = None
+
+
+class ScheduleExtension(_Hsds):
+    """HSDS has no field for it: closed on national holidays and 12/29–1/3 (行政機関の休日)."""
+
+    closed_on_holidays: bool
 
 
 class HsdsSchedule(_Hsds):
+    """Either a rule (with `freq`) or, without one, the schedule as the plans word it."""
+
     id: str
-    description: str
+    freq: Literal["WEEKLY", "MONTHLY"] | None = None
+    byday: str | None = None  # 'MO,TU' or '1WE,-1FR'
+    bymonthday: str | None = None  # '1,15,-1'
+    opens_at: str | None = None  # '08:30+09:00'
+    closes_at: str | None = None
+    timezone: int | float | None = None  # UTC offset in hours: 9
+    valid_from: date | None = None
+    valid_to: date | None = None
+    description: str | None = None
+    x_jusou: ScheduleExtension | None = None
+
+
+class AcceptsExtension(_Hsds):
+    conditions: list[str] = []
+    accessibility: list[str] = []
 
 
 class JusouExtension(_Hsds):
-    """What Japan's multi-layered support system adds to HSDS."""
+    """What Japan's multi-layered support system adds to an HSDS service."""
 
+    id: Annotated[str, Field(max_length=120)] | None = None  # ours, when it is not the HSDS id itself
     name_kana: str
-    kind: str
-    field: str
+    kind: ServiceKind
+    field: WelfareField
     legal_item: str | None = None
-    operation: str | None = None
+    operation: Literal["direct", "commissioned"] | None = None
     responsible_section: str | None = None
     program: str | None = None
-    accepts: dict[str, Any] = {}
-    areas: list[dict[str, str]] = []
+    accepts: AcceptsExtension = AcceptsExtension()
+    postal_code: str | None = None  # only when no HSDS address carries it
 
 
 class HsdsService(_Hsds):
     id: str
     organization_id: str | None = None
     name: str
-    alternate_name: str | None = None
     description: str | None = None
     status: Literal["active", "inactive", "defunct", "temporarily closed"]
+    minimum_age: int | None = None
+    maximum_age: int | None = None
     phones: list[HsdsPhone] = []
     schedules: list[HsdsSchedule] = []
     service_areas: list[HsdsServiceArea] = []
@@ -85,22 +131,27 @@ class HsdsService(_Hsds):
     x_jusou: JusouExtension
 
 
+class OrganizationExtension(_Hsds):
+    id: Annotated[str, Field(max_length=100)] | None = None  # ours, e.g. '016314-town'
+    kind: OrganizationKind
+    name_kana: str | None = None
+
+
 class HsdsOrganization(_Hsds):
     id: str
     name: str
-    alternate_name: str | None = None
-    description: str | None = None
-    x_jusou_kind: str
+    description: str
+    x_jusou: OrganizationExtension
 
 
 class HsdsDocument(_Hsds):
-    """A municipality's directory as one HSDS document."""
+    """A municipality's directory as one document: HSDS objects in our envelope."""
 
-    hsds_version: Literal["3.0"] = "3.0"
+    hsds_version: Literal["3.1"] = "3.1"  # schema.HSDS_VERSION
     tenant_id: str
     organizations: list[HsdsOrganization]
     services: list[HsdsService]
 
-
-def hsds_json_schema() -> dict[str, Any]:
-    return HsdsDocument.model_json_schema()
+    def to_json(self) -> dict[str, object]:
+        """As exported: absent rather than null (HSDS types its optional fields, null is not one)."""
+        return self.model_dump(mode="json", exclude_none=True)

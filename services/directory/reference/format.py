@@ -5,7 +5,7 @@ kana readings)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -76,6 +76,8 @@ class ReferenceService(_Strict):
     phones: list[ReferencePhone] = Field(default_factory=list)
     areas: list[ReferenceArea] = Field(default_factory=list)
     schedule: str | None = Field(default=None, description="as written, e.g. '毎月第1・第3水曜日'")
+    # Structured only where a document states days and hours; none of the four plans does.
+    schedules: list[dict[str, Any]] = Field(default_factory=list, description="HSDS-style, see ScheduleIn")
     source: str = Field(description="where in the seed document, e.g. 'seed 000 §2(2)ア'")
 
 

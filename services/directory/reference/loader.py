@@ -48,6 +48,7 @@ def resource_in(tenant_id: str, entry: ReferenceService) -> ResourceIn:
             "phones": [p.model_dump() for p in entry.phones],
             "areas": [a.model_dump() for a in entry.areas],
             "schedule": entry.schedule,
+            "schedules": entry.schedules,
         }
     )
 

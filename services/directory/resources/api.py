@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.directory.access import DirectoryAccess, audit, authorize
 from services.directory.db import audit_log, idempotency_keys
 from services.directory.deps import DirectoryDb
-from services.directory.hsds.exchange import resource_from_hsds, to_hsds
+from services.directory.districts import service as districts
+from services.directory.districts.names import MAX_ADDRESS_LENGTH
+from services.directory.hsds.exchange import plan_import, read_document, to_hsds
 from services.directory.hsds.model import HsdsDocument
 from services.directory.reference.format import ServiceKind, WelfareField
-from services.directory.resources import service
+from services.directory.resources import schedules, service
 from services.directory.resources.models import Organization, Resource
 from services.directory.resources.schemas import (
     OrganizationIn,
@@ -48,19 +52,54 @@ async def search_resources(
     field: WelfareField | None = None,
     legal_item: Annotated[str | None, Query(pattern=r"^[1-5][イロハニホ]?$")] = None,
     area: Annotated[str | None, Query(max_length=100, description="district, e.g. 音更中学校区")] = None,
+    address: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_ADDRESS_LENGTH,
+            description="an address, e.g. 柏寿台1-5: places covering its districts (see /districts/lookup)",
+        ),
+    ] = None,
     organization_id: Annotated[str | None, Query(max_length=100)] = None,
     include_retired: bool = False,
+    open_on: Annotated[
+        date | None, Query(description="open on this day (Japan time), e.g. 2026-12-02")
+    ] = None,
+    open_at: Annotated[
+        time | None, Query(description="and at this time of it (Japan time), e.g. 10:00; today if no open_on")
+    ] = None,
+    open_now: Annotated[bool, Query(description="open at this moment in Japan")] = False,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[ResourceOut]:
+    if open_now and (open_on is not None or open_at is not None):
+        raise InvalidInput(
+            fields=[
+                FieldProblem(
+                    "open_now",
+                    Text(
+                        "open_now と open_on・open_at は同時に指定できません。",
+                        "Use open_now or open_on/open_at.",
+                    ),
+                    "conflicting_filters",
+                )
+            ]
+        )
+    if open_now or open_at is not None:
+        now = schedules.to_local(utcnow())
+        open_on = now.date() if open_on is None else open_on
+        open_at = now.time() if open_at is None else open_at
     filters = service.SearchFilters(
         q=q,
         kind=kind,
         field=field,
         legal_item=legal_item,
         area=area,
+        address=address,
         organization_id=organization_id,
         include_retired=include_retired,
+        open_on=open_on,
+        open_at=open_at,
     )
     async with db.reading(scope=access.scope) as session:
         rows, next_cursor = await service.search_resources(
@@ -211,8 +250,13 @@ async def record_organization(
 @router.get(
     "/hsds",
     response_model=HsdsDocument,
+    response_model_exclude_none=True,  # HSDS types its optional fields; null is not one of them
     operation_id="exportHsds",
-    summary="The municipality's directory as an Open Referral HSDS 3.0 document",
+    summary="The municipality's directory as an Open Referral HSDS 3.1 document",
+    description=(
+        "Valid against the official HSDS 3.1 schema (see services/directory/hsds/schema.py): UUID ids "
+        "(ours in `x_jusou.id`), schedules as RFC 5545 rules in Japan time (+09:00, timezone 9)."
+    ),
 )
 async def export_hsds(db: DirectoryDb, access: DirectoryAccess) -> HsdsDocument:
     async with db.reading(scope=access.scope) as session:
@@ -232,9 +276,22 @@ class HsdsImportResult(BaseModel):
     "/hsds",
     response_model=HsdsImportResult,
     operation_id="importHsds",
-    summary="Import an HSDS 3.0 document (all or nothing): creates or updates by id",
+    summary="Import an HSDS 3.1 document (all or nothing): creates or updates by id",
+    description=(
+        "The document is checked against the official HSDS 3.1 constraints first, then read as the "
+        "directory's entries; any problem answers 422 naming each path (`services[2].schedules[0].freq`) "
+        "and nothing is written."
+    ),
+    # Read by hand: the official schema is checked before our models see the document.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HsdsDocument"}}},
+        }
+    },
 )
-async def import_hsds(body: HsdsDocument, db: DirectoryDb, access: DirectoryAccess) -> HsdsImportResult:
+async def import_hsds(request: Request, db: DirectoryDb, access: DirectoryAccess) -> HsdsImportResult:
+    body = read_document(await request.body())
     if body.tenant_id != access.caller.tenant_id:
         raise InvalidInput(
             fields=[
@@ -248,23 +305,26 @@ async def import_hsds(body: HsdsDocument, db: DirectoryDb, access: DirectoryAcce
     now = utcnow()
     result = HsdsImportResult(organizations_created=0, created=0, updated=0, unchanged=0)
     async with db.transaction(scope=access.scope) as session:
-        for org in body.organizations:
+        plan = plan_import(body, (await session.scalars(select(Organization.id))).all())
+        if plan.errors:  # before any write
+            raise RequestValidationError(plan.errors)
+        await _check_areas(session, body.tenant_id, plan.services)
+        for org in plan.organizations:
             if await session.get(Organization, org.id) is None:
                 session.add(
                     Organization(
                         id=org.id,
                         tenant_id=body.tenant_id,
                         name=org.name,
-                        name_kana=org.alternate_name,
-                        kind=org.x_jusou_kind,
+                        name_kana=org.name_kana,
+                        kind=org.kind,
                         created_at=now,
                     )
                 )
                 result.organizations_created += 1
         await session.flush()
-        for entry in body.services:
-            data = resource_from_hsds(entry)
-            existing = await session.get(Resource, entry.id)
+        for resource_id, data in plan.services:
+            existing = await session.get(Resource, resource_id)
             if existing is None:
                 await service.publish_resource(
                     session=session,
@@ -272,7 +332,7 @@ async def import_hsds(body: HsdsDocument, db: DirectoryDb, access: DirectoryAcce
                     data=data,
                     actor=access.caller.subject,
                     now=now,
-                    resource_id=entry.id,
+                    resource_id=resource_id,
                 )
                 result.created += 1
             elif service.differs(existing, data):
@@ -284,3 +344,17 @@ async def import_hsds(body: HsdsDocument, db: DirectoryDb, access: DirectoryAcce
                 result.unchanged += 1
         await audit(session, access)
     return result
+
+
+async def _check_areas(session: AsyncSession, tenant_id: str, services: list[tuple[str, ResourceIn]]) -> None:
+    """Every service's areas against the gazetteer, before any write: one problem list for the file."""
+    gazetteer = await districts.gazetteer_of(session, tenant_id)
+    problems = [
+        problem
+        for i, (_, data) in enumerate(services)
+        for problem in districts.area_problems_of(
+            gazetteer, data.areas, field=f"services[{i}].service_areas[{{index}}].name"
+        )
+    ]
+    if problems:
+        raise districts.InvalidArea(fields=problems)

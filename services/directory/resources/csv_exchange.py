@@ -20,8 +20,15 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from services.directory.districts.rules import NO_GAZETTEER, Gazetteer, area_problems
 from services.directory.resources.models import Resource
-from services.directory.resources.schemas import AcceptsIn, ResourceIn, ResourceOut
+from services.directory.resources.schedule_notation import (
+    ScheduleNotationError,
+    as_stored,
+    format_schedules,
+    parse_schedules,
+)
+from services.directory.resources.schemas import AcceptsIn, ResourceIn, ResourceOut, ScheduleIn
 from services.directory.resources.service import differs
 from shared.errors import FieldProblem, InvalidInput, Text, _validation_message
 
@@ -47,11 +54,14 @@ HEADERS: dict[str, str] = {
     "phones": "電話",
     "areas": "対象圏域",
     "schedule": "日程",
+    # 開所日時 in the notation of schedule_notation.py (「月〜金 8:30-17:15／第2土 9:00-12:00」).
+    "schedules": "開所日時",
     "status": "状態",
     # The version the row was exported at: an import refuses a row someone changed since.
     "version": "版",
 }
-OPTIONAL = frozenset({"version"})  # files typed by hand may leave it out
+# Files typed by hand may leave 版 out; files written before 開所日時 existed lack it (kept as stored).
+OPTIONAL = frozenset({"version", "schedules"})
 _TEXT_KEYS = (
     "name",
     "name_kana",
@@ -170,6 +180,7 @@ def _cells(resource: ResourceOut) -> list[str]:
         operation=OPERATION.label(resource.operation),
         phones=format_phones(resource.phones),
         areas=format_areas(resource.areas),
+        schedules=format_schedules(ScheduleIn.model_validate(s) for s in resource.schedules),
         status=STATUS.label(resource.status),
         version=str(resource.version),
     )
@@ -249,6 +260,7 @@ class ParsedCsv:
     versions: dict[str, int] = field(default_factory=dict)  # 版 per ID, when the row gave one
     read: int = 0  # data rows in the file (blank rows skipped)
     encoding: Encoding | None = None
+    columns: frozenset[str] = frozenset()  # the keys of the columns the file has
 
     def problem(self, line: int, column: str, ja: str, en: str, code: str = "invalid") -> None:
         self.problems.append(RowProblem(line, column, ja, en, code))
@@ -362,6 +374,7 @@ def parse_csv(data: bytes, encoding: Encoding | None = None) -> ParsedCsv:
     positions = _read_header(header[1], parsed)
     if positions is None:
         return parsed
+    parsed.columns = frozenset(positions)
     first_line_of: dict[str, int] = {}
     for line, cells in records:
         if not any(c.strip() for c in cells):
@@ -505,6 +518,8 @@ def _payload(line: int, values: dict[str, str], parsed: ParsedCsv) -> dict[str, 
             payload[key] = code
     payload["phones"] = _collect(line, HEADERS["phones"], values["phones"], _read_phone, parsed)
     payload["areas"] = _collect(line, HEADERS["areas"], values["areas"], _read_area, parsed)
+    if "schedules" in values:
+        _read_schedules(line, values["schedules"], payload, parsed)
     _check_status(line, values["status"], parsed)
     if _lost_zero(line, values, parsed):
         del payload["postal_code"]
@@ -566,6 +581,14 @@ def _collect(line: int, column: str, value: str, read: Reader, parsed: ParsedCsv
         else:
             items.append(item)
     return items
+
+
+def _read_schedules(line: int, value: str, payload: dict[str, Any], parsed: ParsedCsv) -> None:
+    """開所日時: an empty cell is no structured schedules."""
+    try:
+        payload["schedules"] = [s.model_dump() for s in parse_schedules(value)]
+    except ScheduleNotationError as exc:
+        parsed.problem(line, HEADERS["schedules"], exc.text.ja, exc.text.en, "unreadable")
 
 
 def _check_status(line: int, value: str, parsed: ParsedCsv) -> None:
@@ -636,12 +659,14 @@ def plan_import(
     existing: Mapping[str, Resource],
     organizations: Collection[str],
     named: Mapping[str, str],
+    gazetteer: Gazetteer = NO_GAZETTEER,
 ) -> ImportPlan:
     """Match the rows to the tenant's directory.
 
     `existing`: the tenant's resources (active or retired) with the IDs the file names;
     `organizations`: the tenant's organization ids among those the file names;
-    `named`: id by name of the tenant's active resources named like the file's new rows.
+    `named`: id by name of the tenant's active resources named like the file's new rows;
+    `gazetteer`: the tenant's districts, which the 対象圏域 of rows that write must name.
 
     A row with an ID updates that resource, which must exist, be active and, when the row carries
     its 版, not have changed since. A row without one is a new resource. A row that would change
@@ -670,9 +695,26 @@ def plan_import(
                 data,
                 parsed.versions.get(resource_id),
                 parsed.encoding,
+                schedules_given="schedules" in parsed.columns,
             )
+    _refuse_unknown_areas(plan, gazetteer)
     plan.problems.sort(key=in_file_order)
     return plan
+
+
+def _refuse_unknown_areas(plan: ImportPlan, gazetteer: Gazetteer) -> None:
+    """Rows that would write areas the gazetteer does not know become problems of 対象圏域 (a row
+    that changes nothing writes nothing, and is not checked)."""
+
+    def refused(line: int, data: ResourceIn) -> bool:
+        problems = area_problems(data.areas, gazetteer)
+        plan.problems.extend(
+            RowProblem(line, HEADERS["areas"], p.message.ja, p.message.en, p.code) for p in problems
+        )
+        return bool(problems)
+
+    plan.creates = [(line, data) for line, data in plan.creates if not refused(line, data)]
+    plan.updates = [(line, r, data) for line, r, data in plan.updates if not refused(line, data)]
 
 
 def _plan_create(plan: ImportPlan, line: int, data: ResourceIn, named: Mapping[str, str]) -> None:
@@ -699,6 +741,8 @@ def _plan_update(
     data: ResourceIn,
     version: int | None,
     encoding: Encoding | None,
+    *,
+    schedules_given: bool = True,
 ) -> None:
     column = HEADERS["id"]
     if resource is None:
@@ -724,6 +768,12 @@ def _plan_update(
         )
         return
     data = data.model_copy(update={"accepts": AcceptsIn.model_validate(resource.accepts)})
+    # Without 開所日時 (an older file) the schedules stay; rules left as exported keep what the
+    # notation does not carry (a description), so an unedited row is no change.
+    stored = [ScheduleIn.model_validate(s) for s in resource.schedules]
+    data = data.model_copy(
+        update={"schedules": as_stored(stored, data.schedules) if schedules_given else stored}
+    )
     if encoding == "cp932":
         data = _unedited_as_stored(resource, data)
     if not differs(resource, data):

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.directory.access import DirectoryAccess, audit, authorize
 from services.directory.deps import DirectoryDb
+from services.directory.districts import service as districts
 from services.directory.resources import csv_exchange, service
 from services.directory.resources.csv_exchange import Encoding, ImportPlan, ParsedCsv, RowProblem
 from services.directory.resources.models import Organization, Resource
@@ -157,10 +158,10 @@ async def import_resources_csv(
     parsed = csv_exchange.parse_csv(await request.body(), encoding)
     if dry_run:
         async with db.reading(scope=access.scope) as session:
-            plan = await _plan(session, parsed, lock=False)
+            plan = await _plan(session, parsed, access.caller.tenant_id, lock=False)
         return _report(parsed, plan, preferred_language(request))
     async with db.transaction(scope=access.scope) as session:
-        plan = await _plan(session, parsed, lock=True)
+        plan = await _plan(session, parsed, access.caller.tenant_id, lock=True)
         if plan.problems:
             raise CsvImportRefused(
                 Text(
@@ -186,7 +187,7 @@ def _chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
         yield values[start : start + size]
 
 
-async def _plan(session: AsyncSession, parsed: ParsedCsv, *, lock: bool) -> ImportPlan:
+async def _plan(session: AsyncSession, parsed: ParsedCsv, tenant_id: str, *, lock: bool) -> ImportPlan:
     """Load what the rows refer to (scoped to the caller's municipality), then reconcile."""
     ids = sorted({rid for _, rid, _ in parsed.rows if rid is not None})
     organization_ids = sorted({d.organization_id for _, _, d in parsed.rows if d.organization_id})
@@ -207,7 +208,13 @@ async def _plan(session: AsyncSession, parsed: ParsedCsv, *, lock: bool) -> Impo
             select(Resource.name, Resource.id).where(Resource.status == "active", Resource.name.in_(chunk))
         )
         named.update((name, resource_id) for name, resource_id in rows.all())
-    return csv_exchange.plan_import(parsed, existing=existing, organizations=organizations, named=named)
+    return csv_exchange.plan_import(
+        parsed,
+        existing=existing,
+        organizations=organizations,
+        named=named,
+        gazetteer=await districts.gazetteer_of(session, tenant_id),
+    )
 
 
 async def _apply(session: AsyncSession, plan: ImportPlan, access: Access) -> CsvImportResult:

@@ -3,10 +3,21 @@ the areas they cover, their edit history, and the search postings."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.directory.db import Base
@@ -48,6 +59,7 @@ class Resource(TenantScoped, Base):
     phones: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     areas: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     schedule: Mapped[str | None] = mapped_column(String(300))
+    schedules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     accepts: Mapped[dict[str, Any]] = mapped_column(JSON)
     source: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20))  # active | retired
@@ -87,6 +99,30 @@ class ResourceArea(Base):
     resource_id: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(30))
     name: Mapped[str] = mapped_column(String(200))
+
+
+class ResourceOpening(Base):
+    """One rule of an active resource's schedules (see `schedules.openings`): what "open now" and
+    "open on a day" filter on, with an index on the weekday and the day of the month."""
+
+    __tablename__ = "resource_openings"
+    __table_args__ = (
+        Index("ix_resource_openings_weekday", "tenant_id", "weekday"),
+        Index("ix_resource_openings_month_day", "tenant_id", "month_day"),
+        Index("ix_resource_openings_resource", "resource_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(6))
+    resource_id: Mapped[str] = mapped_column(String(120))
+    weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    nth: Mapped[int | None] = mapped_column(SmallInteger)
+    month_day: Mapped[int | None] = mapped_column(SmallInteger)
+    opens_at: Mapped[str | None] = mapped_column(String(5))
+    closes_at: Mapped[str | None] = mapped_column(String(5))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    closed_on_holidays: Mapped[bool] = mapped_column(Boolean)
 
 
 class ResourceVersion(Base):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.directory.reference.format import OrganizationKind, ServiceKind, WelfareField
 from shared.errors import BilingualValueError
@@ -63,6 +63,74 @@ class AcceptsIn(_Input):
     accessibility: list[Text200] = Field(default_factory=list, max_length=20)
 
 
+_BYDAY = re.compile(r"^(?:-1|[1-5])?(?:MO|TU|WE|TH|FR|SA|SU)$")
+
+
+def _byday(tokens: list[str]) -> list[str]:
+    cleaned = [t.strip().upper() for t in tokens]
+    for token in cleaned:
+        if not _BYDAY.match(token):
+            raise BilingualValueError(
+                f"曜日の指定「{token}」が正しくありません（例: MO、1WE（第1水曜）、-1FR（最終金曜））。",
+                f"Day '{token}' is not MO..SU, optionally preceded by 1..5 or -1 (e.g. 1WE, -1FR).",
+            )
+    return list(dict.fromkeys(cleaned))
+
+
+def _monthdays(days: list[int]) -> list[int]:
+    for day in days:
+        if not (1 <= day <= 31 or day == -1):
+            raise BilingualValueError(
+                "日付は1〜31、または-1（月末）で指定してください。",
+                "Days of the month are 1..31, or -1 for the last day.",
+            )
+    return sorted(set(days))
+
+
+class ScheduleIn(_Input):
+    """開所日時, as an HSDS schedule: weekly on weekdays, or monthly on the n-th/last weekday or on
+    days of the month; hours in Japan time; whether holidays and the year end are closed."""
+
+    freq: Literal["WEEKLY", "MONTHLY"]
+    byday: Annotated[list[str], AfterValidator(_byday)] = Field(
+        default_factory=list, max_length=35, examples=[["MO", "TU", "WE", "TH", "FR"], ["1WE", "3WE"]]
+    )
+    bymonthday: Annotated[list[int], AfterValidator(_monthdays)] = Field(default_factory=list, max_length=31)
+    opens_at: time | None = Field(default=None, examples=["08:30"])
+    closes_at: time | None = Field(default=None, examples=["17:15"])
+    valid_from: date | None = None
+    valid_to: date | None = None
+    closed_on_holidays: bool = True
+    description: Annotated[str, StringConstraints(max_length=300)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScheduleIn:
+        def problem(field: str, ja: str, en: str) -> BilingualValueError:
+            return BilingualValueError(f"{field}: {ja}", f"{field}: {en}")
+
+        if not self.byday and not self.bymonthday:
+            raise problem("byday", "曜日か日付を指定してください。", "Give days of the week or of the month.")
+        if self.freq == "WEEKLY" and (self.bymonthday or any(len(t) > 2 for t in self.byday)):
+            raise problem(
+                "freq",
+                "第n曜日・日付の指定には MONTHLY を使ってください。",
+                "Use MONTHLY for n-th weekdays or days of the month.",
+            )
+        if (self.opens_at is None) != (self.closes_at is None):
+            raise problem(
+                "closes_at", "開始・終了時刻は両方指定してください。", "Give both opening and closing."
+            )
+        if self.opens_at is not None and self.closes_at is not None and self.closes_at <= self.opens_at:
+            raise problem(
+                "closes_at", "終了時刻は開始時刻より後にしてください。", "Closing must be after opening."
+            )
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise problem(
+                "valid_to", "有効期間の終わりが始まりより前です。", "valid_to is before valid_from."
+            )
+        return self
+
+
 class ResourceIn(_Input):
     name: Text200 = Field(examples=["地域包括支援センターらんらん"])
     name_kana: Annotated[str, StringConstraints(max_length=300), AfterValidator(_kana)] = Field(
@@ -80,7 +148,9 @@ class ResourceIn(_Input):
     postal_code: Annotated[str, AfterValidator(valid_postal_code)] | None = None
     phones: list[PhoneIn] = Field(default_factory=list, max_length=10)
     areas: list[AreaIn] = Field(default_factory=list, max_length=50)
+    # As the documents write it (「主に、月1・2回のペースで開催」); `schedules` is what "open on" uses.
     schedule: Annotated[str, StringConstraints(max_length=300)] | None = None
+    schedules: list[ScheduleIn] = Field(default_factory=list, max_length=20)
     accepts: AcceptsIn = Field(default_factory=AcceptsIn)
 
 
@@ -103,6 +173,7 @@ class ResourceOut(BaseModel):
     phones: list[dict[str, Any]]
     areas: list[dict[str, Any]]
     schedule: str | None
+    schedules: list[dict[str, Any]]
     accepts: dict[str, Any]
     status: str
     version: int

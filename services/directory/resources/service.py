@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, or_, select
+from sqlalchemy import case, delete, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.directory.db import messaging
+from services.directory.districts import service as districts
+from services.directory.resources import schedules as opening_hours
 from services.directory.resources import search
 from services.directory.resources.models import (
     Organization,
     Resource,
     ResourceArea,
+    ResourceOpening,
     ResourceTerm,
     ResourceVersion,
 )
-from services.directory.resources.schemas import OrganizationIn, ResourceIn, ResourceOut
+from services.directory.resources.schemas import OrganizationIn, ResourceIn, ResourceOut, ScheduleIn
 from shared.db import new_id
 from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, Text
 from shared.events.catalog import ResourcePublished, ResourceRetired, ResourceUpdated
@@ -81,6 +84,7 @@ def _apply(resource: Resource, data: ResourceIn, organization: Organization | No
         setattr(resource, name, getattr(data, name))
     resource.phones = [p.model_dump() for p in data.phones]
     resource.areas = [a.model_dump() for a in data.areas]
+    resource.schedules = [s.model_dump(mode="json") for s in data.schedules]
     resource.accepts = data.accepts.model_dump()
     resource.search_text = search.search_text(
         [
@@ -98,8 +102,10 @@ def _apply(resource: Resource, data: ResourceIn, organization: Organization | No
 async def _index(session: AsyncSession, resource: Resource) -> None:
     await session.execute(delete(ResourceTerm).where(ResourceTerm.resource_id == resource.id))
     await session.execute(delete(ResourceArea).where(ResourceArea.resource_id == resource.id))
+    await session.execute(delete(ResourceOpening).where(ResourceOpening.resource_id == resource.id))
     if resource.status != "active":
         return
+    session.add_all(ResourceOpening(**row) for row in _opening_rows(resource))
     session.add_all(
         ResourceTerm(tenant_id=resource.tenant_id, gram=g, resource_id=resource.id)
         for g in sorted(search.grams(resource.search_text))
@@ -127,22 +133,43 @@ async def _record(session: AsyncSession, resource: Resource, change: str, actor:
             changed_at=now,
         )
     )
-    await emit(
-        session,
-        messaging,
-        EVENTS[change](
-            resource_id=resource.id,
-            tenant_id=resource.tenant_id,
-            resource_name=resource.name,
-            kind=resource.kind,
-            field=resource.field,
-            legal_item=resource.legal_item,
-            organization_id=resource.organization_id,
-            status=resource.status,
-            resource_version=resource.version,
-            changed_at=now,
-        ),
+    # The session already holds the organization (the use case just loaded it): no extra query.
+    organization = (
+        await session.get(Organization, resource.organization_id) if resource.organization_id else None
     )
+    await emit(session, messaging, _resource_event(change, resource, organization, now))
+
+
+def _resource_event(
+    change: str, resource: Resource, organization: Organization | None, now: datetime
+) -> ResourcePublished | ResourceUpdated | ResourceRetired:
+    """What other services keep of an entry in their read models (facilities: no personal data)."""
+    voice = next((p for p in resource.phones if p.get("type", "voice") == "voice"), None)
+    return EVENTS[change](
+        resource_id=resource.id,
+        tenant_id=resource.tenant_id,
+        resource_name=resource.name,
+        kind=resource.kind,
+        field=resource.field,
+        legal_item=resource.legal_item,
+        organization_id=resource.organization_id,
+        status=resource.status,
+        resource_version=resource.version,
+        changed_at=now,
+        organization_name=organization.name if organization else None,
+        operation=resource.operation,
+        phone_number=voice["number"] if voice else None,
+        phone_extension=voice.get("extension") if voice else None,
+        catchment_areas=[a["name"] for a in resource.areas],
+    )
+
+
+def _opening_rows(resource: Resource) -> list[dict[str, Any]]:
+    return [
+        {"tenant_id": resource.tenant_id, "resource_id": resource.id, **o.as_row()}
+        for stored in resource.schedules
+        for o in opening_hours.openings(ScheduleIn.model_validate(stored))
+    ]
 
 
 def snapshot(resource: Resource) -> dict[str, Any]:
@@ -166,6 +193,7 @@ async def publish_resource(
     resource_id: str | None = None,
 ) -> Resource:
     organization = await _organization(session, data.organization_id)
+    await districts.check_areas(session, tenant_id, data.areas)
     resource = Resource(
         id=resource_id or new_id(),
         tenant_id=tenant_id,
@@ -198,11 +226,12 @@ async def publish_many(
         if org_ids
         else {}
     )
-    resources, terms, areas, versions, events = [], [], [], [], []
+    resources, terms, areas, openings, versions, events = [], [], [], [], [], []
     for data in items:
         organization = organizations.get(data.organization_id or "")
         if data.organization_id and organization is None:
             await _organization(session, data.organization_id)  # raises the usual problem
+        await districts.check_areas(session, tenant_id, data.areas)  # the gazetteer is loaded once
         resource = Resource(
             id=new_id(),
             tenant_id=tenant_id,
@@ -229,6 +258,7 @@ async def publish_many(
             }
             for a in {a["name"]: a for a in resource.areas}.values()
         )
+        openings.extend(_opening_rows(resource))
         versions.append(
             {
                 "resource_id": resource.id,
@@ -240,24 +270,12 @@ async def publish_many(
                 "changed_at": now,
             }
         )
-        events.append(
-            ResourcePublished(
-                resource_id=resource.id,
-                tenant_id=tenant_id,
-                resource_name=resource.name,
-                kind=resource.kind,
-                field=resource.field,
-                legal_item=resource.legal_item,
-                organization_id=resource.organization_id,
-                status="active",
-                resource_version=1,
-                changed_at=now,
-            )
-        )
+        events.append(_resource_event("published", resource, organization, now))
     for table, rows in (
         (Resource.__table__, resources),
         (ResourceTerm.__table__, terms),
         (ResourceArea.__table__, areas),
+        (ResourceOpening.__table__, openings),
         (ResourceVersion.__table__, versions),
     ):
         for start in range(0, len(rows), BULK_BATCH):
@@ -279,9 +297,7 @@ async def get_resource(*, session: AsyncSession, resource_id: str) -> Resource:
 def differs(resource: Resource, data: ResourceIn) -> bool:
     """Whether applying `data` would change what the resource says (imports skip no-op updates)."""
     current = snapshot(resource)
-    wanted = data.model_dump()
-    wanted["phones"] = [p.model_dump() for p in data.phones]
-    wanted["areas"] = [a.model_dump() for a in data.areas]
+    wanted = data.model_dump(mode="json")
     return any(current.get(k) != v for k, v in wanted.items())
 
 
@@ -290,6 +306,7 @@ async def update_resource(
 ) -> Resource:
     if resource.status != "active":
         raise ResourceRetiredAlready()
+    await districts.check_areas(session, resource.tenant_id, data.areas)
     _apply(resource, data, await _organization(session, data.organization_id))
     resource.version += 1
     resource.updated_at = now
@@ -332,8 +349,13 @@ class SearchFilters:
     field: str | None = None
     legal_item: str | None = None
     area: str | None = None
+    # 住所: places covering the districts the address lies in (every candidate when ambiguous).
+    address: str | None = None
     organization_id: str | None = None
     include_retired: bool = False
+    # 開所: open on this day (Japan time), and at this time of it when given.
+    open_on: date | None = None
+    open_at: time | None = None
 
 
 async def search_resources(
@@ -354,6 +376,11 @@ async def search_resources(
             conditions.append(column == value)
     if filters.area is not None:
         conditions.append(_covers(tenant_id, search.normalize(filters.area)))
+    if filters.address is not None:
+        keys = await districts.district_keys_at(session=session, tenant_id=tenant_id, address=filters.address)
+        conditions.append(_covers(tenant_id, *keys))
+    if filters.open_on is not None:
+        conditions.append(_open(tenant_id, filters.open_on, filters.open_at))
     # An empty or blank query is no text filter: the list by the other filters.
     terms = search.query_terms(filters.q) if filters.q else None
     query = select(Resource)
@@ -393,16 +420,45 @@ async def search_resources(
     return rows[:limit], next_cursor
 
 
-def _covers(tenant_id: str, area: str) -> Any:
-    """Places covering a district: named for it (or a part of it), or covering the whole municipality."""
+def _covers(tenant_id: str, *areas: str) -> Any:
+    """Places covering one of the districts: named for it (or a part of it), or covering the whole
+    municipality (with no districts given, only those)."""
     named = select(ResourceArea.resource_id).where(
         ResourceArea.tenant_id == tenant_id,
-        or_(ResourceArea.name == area, ResourceArea.name.startswith(area, autoescape=True)),
+        or_(
+            false(),
+            *(or_(ResourceArea.name == a, ResourceArea.name.startswith(a, autoescape=True)) for a in areas),
+        ),
     )
     whole = select(ResourceArea.resource_id).where(
         ResourceArea.tenant_id == tenant_id, ResourceArea.kind == "municipality"
     )
     return or_(Resource.id.in_(named), Resource.id.in_(whole))
+
+
+def _open(tenant_id: str, day: date, at: time | None) -> Any:
+    """The SQL form of `schedules.opening_covers_day` (and `_time`): some opening rule of the
+    resource covers the day (and the time). Entries without structured schedules never match:
+    that they are open is not known."""
+    facts = opening_hours.day_facts(day)
+    o = ResourceOpening
+    weekly = (o.weekday == facts.weekday) & or_(
+        o.nth.is_(None), o.nth == facts.nth, (o.nth == opening_hours.LAST) if facts.last_week else false()
+    )
+    monthly = or_(o.month_day == day.day, (o.month_day == opening_hours.LAST) if facts.last_day else false())
+    rule = [
+        o.tenant_id == tenant_id,
+        or_(weekly, monthly),
+        or_(o.valid_from.is_(None), o.valid_from <= day),
+        or_(o.valid_to.is_(None), o.valid_to >= day),
+    ]
+    if facts.closure:
+        rule.append(o.closed_on_holidays.is_(False))
+    if at is not None:
+        hhmm = at.strftime("%H:%M")
+        rule.append(or_(o.opens_at.is_(None), o.opens_at <= hhmm))
+        rule.append(or_(o.closes_at.is_(None), o.closes_at > hhmm))
+    return Resource.id.in_(select(o.resource_id).where(*rule))
 
 
 # Counting a very common character's postings would cost more than the search; counts stop here.

@@ -79,7 +79,7 @@ async def get_consultation(consultation_id: str, db: IntakeDb, access: IntakeAcc
 async def list_consultations(
     db: IntakeDb,
     access: IntakeAccess,
-    window_code: Annotated[str | None, Query(max_length=40)] = None,
+    window_code: Annotated[str | None, Query(max_length=120)] = None,
     urgency: Urgency | None = None,
     main_concern: Concern | None = None,
     concern: Concern | None = None,

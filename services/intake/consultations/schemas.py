@@ -138,8 +138,9 @@ class ConcernIn(_Input):
 
 
 class ConsultationCreate(_Input):
-    window_code: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
-        examples=["016314-W01"]
+    window_code: Annotated[str, StringConstraints(min_length=1, max_length=120)] = Field(
+        description="The window's code: its id in the resource directory (`GET /intake/v1/windows`).",
+        examples=["016314-ranran"],
     )
     received_at: AwareDatetime = Field(examples=["2026-11-20T10:30:00+09:00"])
     channel: Channel

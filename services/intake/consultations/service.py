@@ -42,7 +42,8 @@ class UnknownWindow(InvalidInput):
 
 async def find_window(*, session: AsyncSession, code: str) -> Window:
     window = await session.get(Window, code)
-    if window is None or not window.active:
+    # A window the directory names no operator for has no staff to record there (yet).
+    if window is None or not window.active or window.operator_id is None:
         raise UnknownWindow(
             fields=[
                 FieldProblem(

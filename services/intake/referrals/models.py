@@ -22,7 +22,7 @@ class Referral(TenantScoped, Base):
     organisation_id: Mapped[str] = mapped_column(String(100), index=True)
     consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id"), index=True)
     consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"))
-    window_code: Mapped[str] = mapped_column(String(40), index=True)
+    window_code: Mapped[str] = mapped_column(String(120), index=True)  # the directory's resource id
     reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
