@@ -32,6 +32,7 @@ from shared.db import Database, database_url
 from shared.errors import DomainError, install_problem_handlers, render_domain_error
 from shared.events.registry import Event, dead_letter_topic, topic_for
 from shared.http import BodySizeLimit, Check, RequestId, health_router
+from shared.logs import redact_access_logs
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
@@ -166,6 +167,7 @@ def build_app(
     bus: Bus | None = None,
 ) -> FastAPI:
     """One FastAPI app hosting the given services, each with its own database, sharing one bus."""
+    redact_access_logs()
 
     app = FastAPI(
         title=title, description=description, version="1", lifespan=_lifespan(definitions, settings, bus)
