@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,9 +18,11 @@ from sqlalchemy import select
 
 from services.directory.db import audit_log
 from services.directory.resources.csv_exchange import HEADERS
+from services.embedded import create_app
 from shared.runtime import runtimes_of
 from shared.settings import Settings
 from tests.api.helpers import EN, NAGAIZUMI_TOWN, assert_problem
+from tests.conftest import embedded_settings
 from tests.support.builders import NAGAIZUMI, OTOFUKE, OTOFUKE_TOWN
 from tests.support.tokens import bearer
 
@@ -388,3 +391,34 @@ async def test_another_municipality_s_gazetteer_is_invisible_and_untouched(clien
     )
     assert replaced.status_code == 200, replaced.text
     assert (await client.get(DISTRICTS)).json() == otofuke
+
+
+async def test_demo_entries_the_gazetteer_refuses_are_skipped_and_the_service_still_starts(
+    tmp_path: Path,
+) -> None:
+    """An editor's gazetteer that no longer has 駒場中学校区 (which らんらん's plan entry names) must not
+    stop a later start-up that loads the demo data: that entry is left out, the rest loads."""
+    settings = embedded_settings(tmp_path / "fresh", load_demo_data=False)
+    first = create_app(settings)
+    async with first.router.lifespan_context(first):
+        transport = httpx.ASGITransport(app=first)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", headers=bearer(settings)
+        ) as http:
+            without_komaba = [d for d in OTOFUKE_JUNIOR_HIGH if d != "駒場中学校区"]
+            await put_gazetteer(
+                http,
+                settings,
+                districts=[{"kind": "junior_high_district", "name": d} for d in without_komaba],
+                addresses=[],
+            )
+    second = create_app(settings.model_copy(update={"load_demo_data": True}))
+    async with second.router.lifespan_context(second):
+        transport = httpx.ASGITransport(app=second)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", headers=bearer(settings)
+        ) as http:
+            names = {i["name"] for i in (await http.get(RESOURCES, params={"limit": "200"})).json()["items"]}
+    assert "地域包括支援センターらんらん" not in names
+    assert {"地域包括支援センターほほえみ", "こども家庭センター"} <= names
+    assert len(names) == 24  # 音更町's 25 entries but らんらん

@@ -7,6 +7,7 @@ an editor's changes survive restarts.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,10 +18,12 @@ from services.directory.resources import service
 from services.directory.resources.models import Organization, Resource
 from services.directory.resources.schemas import ResourceIn
 from shared.db import utcnow
+from shared.errors import DomainError
 from shared.settings import Settings
 
 REFERENCE_DIR = Path(__file__).parent
 LOADER = "reference-loader"
+log = logging.getLogger(__name__)
 
 
 def reference_files() -> list[ReferenceFile]:
@@ -84,12 +87,19 @@ async def load_reference(session: AsyncSession, settings: Settings) -> None:
             resource_id = f"{file.tenant_id}-{entry.key}"
             if resource_id in known:
                 continue
-            resource = await service.publish_resource(
-                session=session,
-                tenant_id=file.tenant_id,
-                data=resource_in(file.tenant_id, entry),
-                actor=LOADER,
-                now=now,
-                resource_id=resource_id,
-            )
+            try:
+                resource = await service.publish_resource(
+                    session=session,
+                    tenant_id=file.tenant_id,
+                    data=resource_in(file.tenant_id, entry),
+                    actor=LOADER,
+                    now=now,
+                    resource_id=resource_id,
+                )
+            except DomainError as refused:
+                # The municipality's own data has moved on (e.g. its gazetteer no longer has a
+                # district the plan names): demo data must not stop the service from starting.
+                # The checks run before anything is written, so nothing is half loaded.
+                log.warning("reference entry %s not loaded: %s", resource_id, refused.title.en)
+                continue
             resource.source = entry.source
