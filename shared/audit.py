@@ -32,6 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from shared.db import UTCDateTime, new_id
 from shared.errors import FieldProblem, InvalidInput, Text
 from shared.pagination import decode_cursor, encode_cursor
+from shared.spreadsheets import defuse
 
 AUDIT_GENESIS = "0" * 64
 
@@ -73,10 +74,6 @@ _CSV_COLUMNS = (
     ("prev_hash", "前ハッシュ"),
     ("hash", "ハッシュ"),
 )
-
-# Excel and LibreOffice run a cell that starts with one of these as a formula (CSV injection).
-# The full-width forms are there too because a Japanese IME turns them into the ASCII ones.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 # The table refuses UPDATE, DELETE and TRUNCATE, whoever asks. It does not stop the table's owner
 # from dropping the trigger: the application's role should hold only SELECT and INSERT on it.
@@ -353,7 +350,4 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, datetime):
         return _iso(value)
-    cell = str(value)
-    if isinstance(value, str) and cell.startswith(_FORMULA_STARTS):
-        return "'" + cell
-    return cell
+    return defuse(value) if isinstance(value, str) else str(value)

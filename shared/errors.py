@@ -208,7 +208,7 @@ def _field_path(loc: Sequence[Any]) -> str:
     return path or "body"
 
 
-def _validation_message(error: Mapping[str, Any]) -> Text:
+def validation_message(error: Mapping[str, Any]) -> Text:
     known = _VALIDATION_TEXT.get(str(error.get("type")))
     if known is not None:
         return known
@@ -246,7 +246,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
             ],
         )
     fields = [
-        FieldProblem(_field_path(e.get("loc", ())), _validation_message(e), str(e.get("type", "invalid")))
+        FieldProblem(_field_path(e.get("loc", ())), validation_message(e), str(e.get("type", "invalid")))
         for e in errors
     ]
     return problem_response(

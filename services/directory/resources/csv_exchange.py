@@ -30,7 +30,8 @@ from services.directory.resources.schedule_notation import (
 )
 from services.directory.resources.schemas import AcceptsIn, ResourceIn, ResourceOut, ScheduleIn
 from services.directory.resources.service import differs
-from shared.errors import FieldProblem, InvalidInput, Text, _validation_message
+from shared.errors import FieldProblem, InvalidInput, Text, validation_message
+from shared.spreadsheets import defuse, undefuse
 
 Encoding = Literal["utf-8-sig", "cp932"]
 MAX_ROWS = 20_000
@@ -145,9 +146,6 @@ class CsvNotEncodable(InvalidInput):
 
 # Characters with a cp932 twin that reads the same (cp932 has no em dash, no no-break space).
 _CP932_TWINS = str.maketrans({"\u2014": "\u2015", "\u00a0": " "})
-# Excel runs a cell that starts like a formula (CSV injection); a leading quote makes it text, and is
-# dropped again on import. Full-width forms too, as in shared/audit.py: an IME turns them into ASCII.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def format_phones(phones: Sequence[Mapping[str, Any]]) -> str:
@@ -168,10 +166,6 @@ def format_areas(areas: Sequence[Mapping[str, Any]]) -> str:
     return "; ".join(f"{a['kind']}:{a['name']}" for a in areas)
 
 
-def _defuse(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
 def _cells(resource: ResourceOut) -> list[str]:
     values: dict[str, str | None] = {key: getattr(resource, key, None) for key in ("id", *_TEXT_KEYS)}
     values.update(
@@ -184,7 +178,7 @@ def _cells(resource: ResourceOut) -> list[str]:
         status=STATUS.label(resource.status),
         version=str(resource.version),
     )
-    return [_defuse(values[key] or "") for key in HEADERS]
+    return [defuse(values[key] or "") for key in HEADERS]
 
 
 def _cp932_problems(resource: ResourceOut, cells: list[str]) -> list[FieldProblem]:
@@ -404,11 +398,6 @@ def in_file_order(problem: RowProblem) -> tuple[int, int]:
     return problem.line, _COLUMN_ORDER.get(problem.field, -1)
 
 
-def _undefuse(cell: str) -> str:
-    value = cell.strip()
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
-
-
 def _shape_problem(cells: list[str], width: int, positions: dict[str, int]) -> Text | None:
     if len(cells) < width:
         return Text(
@@ -437,7 +426,7 @@ def _read_row(
     if shape is not None:
         parsed.problem(line, ROW, shape.ja, shape.en, "column_count")
         return
-    values = {key: _undefuse(cells[index]) for key, index in positions.items()}
+    values = {key: undefuse(cells[index]) for key, index in positions.items()}
     before = len(parsed.problems)
     resource_id = _read_id(line, values["id"], parsed, first_line_of)
     version = _read_version(line, values.get("version", ""), parsed)
@@ -628,7 +617,7 @@ def _explain(error: Mapping[str, Any]) -> tuple[str, Text]:
     """The column and message of a ResourceIn validation error, e.g. 電話 「42-21」: 形式が…"""
     loc = tuple(error.get("loc", ()))
     key = str(loc[0]) if loc else ""
-    message = _LEGAL_ITEM if key == "legal_item" else _validation_message(error)
+    message = _LEGAL_ITEM if key == "legal_item" else validation_message(error)
     given = error.get("input")
     if key in ("phones", "areas") and len(loc) > 2 and isinstance(given, str):
         message = Text(f"「{given}」: {message.ja}", f"'{given}': {message.en}")

@@ -44,7 +44,7 @@ from pydantic import ValidationError
 
 from services.directory.resources.schedules import LAST, WEEKDAY_NAMES_JA, WEEKDAYS, parse_byday
 from services.directory.resources.schemas import ScheduleIn
-from shared.errors import BilingualValueError, Text, _validation_message
+from shared.errors import BilingualValueError, Text, validation_message
 
 RULE_SEPARATOR = "／"
 OPEN_ON_HOLIDAYS = "祝日も開所"
@@ -150,7 +150,7 @@ def _read_rule(rule: str) -> ScheduleIn:
             closed_on_holidays=not open_on_holidays,
         )
     except ValidationError as exc:  # checked above already; kept so nothing escapes unexplained
-        message = _validation_message(exc.errors()[0])
+        message = validation_message(exc.errors()[0])
         raise _Problem(rule, message.ja, message.en) from None
 
 
