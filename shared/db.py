@@ -7,14 +7,16 @@ schema per service (selected with search_path, so table definitions carry no sch
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
+from sqlalchemy import DateTime, Integer, MetaData, Table, TypeDecorator, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from shared.settings import Settings
 
@@ -40,6 +42,38 @@ def new_id() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Versioned:
+    """A shared record written with If-Match. Its version is SQLAlchemy's version_id_col: every ORM
+    UPDATE says `WHERE version = :read` and bumps it, so of two writers that read the same version the
+    second matches no row (StaleDataError, answered 412) however close together they come."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+def upsert(
+    session: AsyncSession,
+    table: Table,
+    values: Mapping[str, Any],
+    *,
+    key: Sequence[str],
+    changes: Callable[[Any], Mapping[str, Any]] | None = None,
+) -> Any:
+    """`INSERT … ON CONFLICT (key) DO UPDATE SET changes` (or DO NOTHING): one statement, so two
+    writers at the same moment cannot both insert (no read-then-insert). `changes` is given the
+    offered row (`excluded`); `table.c.x` in it is the stored one."""
+    dialect = session.get_bind().dialect.name
+    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table).values(**values)
+    if changes is not None:
+        return statement.on_conflict_do_update(
+            index_elements=list(key), set_=dict(changes(statement.excluded))
+        )
+    return statement.on_conflict_do_nothing(index_elements=list(key))
 
 
 class UTCDateTime(TypeDecorator[datetime]):

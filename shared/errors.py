@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -283,6 +284,17 @@ _HTTP_TITLES: dict[int, Text] = {
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        # FastAPI's word for a body it cannot even decode (not UTF-8, say): name the body, like
+        # malformed JSON.
+        return problem_response(
+            request,
+            status=400,
+            slug="malformed-body",
+            title=Text("リクエスト本文を読めません。", "The body cannot be read."),
+            detail=Text("本文は UTF-8 の JSON で送ってください。", "Send the body as JSON encoded in UTF-8."),
+            fields=[FieldProblem("body", Text("読めない本文です。", "Unreadable body."), "unreadable")],
+        )
     if exc.status_code == PayloadTooLarge.status:
         return problem_response(
             request,
@@ -318,8 +330,32 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+class PreconditionRequired(DomainError):
+    slug = "precondition-required"
+    status = 428
+    title = Text(
+        "If-Match ヘッダーが必要です（取得時の ETag を指定）。",
+        "Send If-Match with the ETag you read, so that no one's change is overwritten.",
+    )
+
+
+class StaleWrite(DomainError):
+    slug = "stale-write"
+    status = 412
+    title = Text(
+        "他の利用者が先に更新しました。最新の内容を取得してからやり直してください。",
+        "Someone changed this since you read it. Read it again, then retry.",
+    )
+
+
+async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:
+    # A conditional UPDATE (`WHERE version = :read`) matched no row: another writer came first.
+    return await render_domain_error(request, StaleWrite())
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(DomainError, render_domain_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(StaleDataError, _on_stale_data)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1)
-    outbox_lease_seconds: float = Field(default=30.0, gt=0)
+    # How long one publish may take before the relay gives up on it and retries (a broker away).
+    outbox_publish_timeout_seconds: float = Field(default=10.0, gt=0)
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.05, ge=0)
     log_level: str = "INFO"

@@ -1,4 +1,9 @@
-"""Safe writes: idempotent creates (Idempotency-Key) and optimistic concurrency (ETag / If-Match)."""
+"""Safe writes: idempotent creates (Idempotency-Key) and optimistic concurrency (ETag / If-Match).
+
+If-Match is checked against the version read; the write itself is conditional too (the models map
+`version` as SQLAlchemy's version_id_col, so their UPDATE says `WHERE version = :read`): of two
+writers holding the same ETag, the second's UPDATE matches no row and it gets 412 (StaleWrite).
+"""
 
 from __future__ import annotations
 
@@ -16,28 +21,10 @@ from starlette.responses import Response
 from shared import idempotency
 from shared.auth.trail import record
 from shared.db import Database, utcnow
-from shared.errors import DomainError, FieldProblem, Text
+from shared.errors import FieldProblem, PreconditionRequired, StaleWrite, Text
 
 if TYPE_CHECKING:
     from shared.auth.policy import Access
-
-
-class PreconditionRequired(DomainError):
-    slug = "precondition-required"
-    status = 428
-    title = Text(
-        "If-Match ヘッダーが必要です（取得時の ETag を指定）。",
-        "Send If-Match with the ETag you read, so that no one's change is overwritten.",
-    )
-
-
-class StaleWrite(DomainError):
-    slug = "stale-write"
-    status = 412
-    title = Text(
-        "他の利用者が先に更新しました。最新の内容を取得してからやり直してください。",
-        "Someone changed this since you read it. Read it again, then retry.",
-    )
 
 
 def _id_of(body: str) -> str | None:

@@ -8,10 +8,19 @@ from fastapi import FastAPI
 
 from services.coordination.access import POLICY
 from services.coordination.cases import api as cases_api
-from services.coordination.cases import handlers
+from services.coordination.cases import handlers as case_handlers
+from services.coordination.consents import handlers as consent_handlers
 from services.coordination.db import audit_log, messaging, metadata
+from services.coordination.organisations import handlers as organisation_handlers
 from services.coordination.support_meetings import api as support_meetings_api
-from shared.events.catalog import CaseReferred, ConsentWithdrawn
+from shared.events.catalog import (
+    CaseReferred,
+    ConsentRecorded,
+    ConsentWithdrawn,
+    ResourcePublished,
+    ResourceRetired,
+    ResourceUpdated,
+)
 from shared.runtime import ServiceDefinition, build_app
 from shared.settings import Settings, get_settings
 
@@ -24,7 +33,14 @@ definition = ServiceDefinition(
     policy=POLICY,
     audit_table=audit_log,
     routers=(cases_api.router, support_meetings_api.router),
-    handlers={CaseReferred: handlers.on_case_referred, ConsentWithdrawn: handlers.on_consent_withdrawn},
+    handlers={
+        CaseReferred: case_handlers.on_case_referred,
+        ConsentRecorded: consent_handlers.on_consent_recorded,
+        ConsentWithdrawn: consent_handlers.on_consent_withdrawn,
+        ResourcePublished: organisation_handlers.on_resource_changed,
+        ResourceUpdated: organisation_handlers.on_resource_changed,
+        ResourceRetired: organisation_handlers.on_resource_changed,
+    },
 )
 
 

@@ -82,6 +82,38 @@ class CaseReferred(Event):
     def aggregate_id(self) -> str:
         return self.referral_id
 
+    def partition_key(self) -> str:
+        return self.consultation_id
+
+
+@register
+class ConsentRecorded(Event):
+    """A window recorded the person's consent: its scope only, no personal data.
+
+    Other services keep what they need of it (coordination checks a support meeting's tax consent
+    against it).
+    """
+
+    name = "ConsentRecorded"
+    producer = "intake"
+
+    consent_id: str
+    consultation_id: str
+    tenant_id: str
+    organisation_id: str
+    purposes: list[Purpose]
+    data_classes: list[DataClass]
+    organisations: list[str]
+    obtained_at: datetime
+    valid_from: datetime
+    method: str
+
+    def aggregate_id(self) -> str:
+        return self.consent_id
+
+    def partition_key(self) -> str:
+        return self.consultation_id
+
 
 @register
 class ConsentWithdrawn(Event):

@@ -28,18 +28,34 @@ class CloudEvent(BaseModel):
     dataschema: str | None = None
     # Extension attribute: the municipality (6-digit local government code) the event belongs to.
     tenantid: str | None = None
+    # CloudEvents Partitioning extension: the Kafka key. Everything about one consultation shares it,
+    # so a consent withdrawal can never overtake the referral it withdraws (see Event.partition_key).
+    partitionkey: str | None = None
     data: dict[str, Any]
 
     def to_kafka(self) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
         """Binary content mode: attributes as ce_* headers, data as the value, subject as the key."""
         headers: list[tuple[str, bytes]] = [("content-type", self.datacontenttype.encode())]
-        for name in ("specversion", "id", "source", "type", "subject", "dataschema", "tenantid"):
+        for name in (
+            "specversion",
+            "id",
+            "source",
+            "type",
+            "subject",
+            "dataschema",
+            "tenantid",
+            "partitionkey",
+        ):
             value = getattr(self, name)
             if value is not None:
                 headers.append((f"ce_{name}", str(value).encode()))
         headers.append(("ce_time", self.time.isoformat().encode()))
         value_bytes = json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
-        return self.subject.encode(), value_bytes, headers
+        return self.key().encode(), value_bytes, headers
+
+    def key(self) -> str:
+        """The Kafka key: the partition key where the producer set one, else the subject."""
+        return self.partitionkey or self.subject
 
     @classmethod
     def from_kafka(
@@ -47,7 +63,8 @@ class CloudEvent(BaseModel):
     ) -> CloudEvent:
         attrs: dict[str, Any] = {}
         for key, raw in headers:
-            if key.startswith("ce_"):
+            # Extension attributes this version does not know are ignored, as CloudEvents asks.
+            if key.startswith("ce_") and key[3:] in cls.model_fields:
                 attrs[key[3:]] = raw.decode()
             elif key == "content-type":
                 attrs["datacontenttype"] = raw.decode()

@@ -35,6 +35,15 @@ class Event(BaseModel):
         """The key that keeps one aggregate's events in order (usually the case or referral id)."""
         raise NotImplementedError
 
+    def partition_key(self) -> str:
+        """What orders this event among others: events about one consultation (or one case) share it.
+
+        Kafka keeps order only within a partition, so events that must not overtake each other
+        (a referral and the withdrawal of its consent) need the same key, whatever aggregate they
+        are about. Defaults to the aggregate id.
+        """
+        return self.aggregate_id()
+
     def tenant(self) -> str | None:
         value = getattr(self, "tenant_id", None)
         return str(value) if value is not None else None
@@ -46,6 +55,7 @@ class Event(BaseModel):
             subject=self.aggregate_id(),
             dataschema=f"{SOURCE_PREFIX}schemas/{self.cloudevent_type()}",
             tenantid=self.tenant(),
+            partitionkey=self.partition_key(),
             data=self.model_dump(mode="json"),
         )
 

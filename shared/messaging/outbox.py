@@ -24,7 +24,7 @@ async def emit(session: AsyncSession, tables: MessagingTables, event: Event) -> 
         insert(tables.outbox).values(
             event_id=envelope.id,
             topic=event.topic(),
-            key=envelope.subject,
+            key=envelope.key(),
             event_type=envelope.type,
             envelope=envelope.to_json(),
             created_at=utcnow(),
@@ -48,7 +48,7 @@ async def emit_many(session: AsyncSession, tables: MessagingTables, events: Sequ
             {
                 "event_id": envelope.id,
                 "topic": event.topic(),
-                "key": envelope.subject,
+                "key": envelope.key(),
                 "event_type": envelope.type,
                 "envelope": envelope.to_json(),
                 "created_at": now,

@@ -1,9 +1,17 @@
-"""The outbox relay: claims committed outbox rows, publishes them in order, then marks them.
+"""The outbox relay: publishes committed outbox rows in the order they were written, then marks them.
 
-Rows are claimed with a lease rather than held under a lock while publishing, so a slow broker or a
-slow in-process consumer never holds the service's database. A relay that dies after publishing and
-before marking leaves its lease to expire; the next run publishes again and the consumers' inboxes
-make that harmless. On PostgreSQL the claim skips rows another relay has locked.
+Order is kept per key through every fault: each pass starts at the oldest unpublished row and stops
+at the first row that fails, so a row is never sent before an older one (of any key) has been sent
+at least once. There are no leases to wait out and no skipping ahead: a relay that dies mid-pass
+leaves its rows unpublished, and the next pass, in this process or another, sends them again in
+order; the consumers' inboxes make the repeat harmless.
+
+On PostgreSQL several processes of one service may run a relay: a pass holds a transaction-scoped
+advisory lock, so one relay publishes at a time (a killed one's lock goes with its connection). The
+pass keeps its transaction open while it publishes, which holds no row a writer needs (writers only
+insert new rows), and each publish is bounded by OUTBOX_PUBLISH_TIMEOUT_SECONDS. On SQLite (embedded
+mode: one process) the pass reads, publishes, then marks in a short write transaction, so the
+service's writers are never queued behind a publish.
 """
 
 from __future__ import annotations
@@ -11,18 +19,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus.base import Bus, Message
-from shared.db import Database, new_id, utcnow
+from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
 from shared.messaging.tables import MessagingTables
+from shared.outage import Outage
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
+
+_MAX_BACKOFF_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class PassResult:
+    published: Sequence[int]
+    failed: int | None = None
+    error: BaseException | None = None
 
 
 class OutboxRelay:
@@ -32,8 +52,10 @@ class OutboxRelay:
         self.tables = tables
         self.bus = bus
         self.batch_size = settings.outbox_batch_size
-        self.lease = timedelta(seconds=settings.outbox_lease_seconds)
         self.poll_seconds = settings.outbox_poll_seconds
+        self.publish_timeout = settings.outbox_publish_timeout_seconds
+        self.outage = Outage(log, f"outbox relay of {service}")
+        self._backoff = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -60,80 +82,105 @@ class OutboxRelay:
                     pass
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox relay of %s failed; retrying", self.service)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except RelayBlocked:
+                pass  # logged by the outage
+            except Exception as exc:
+                self.outage.failed(exc)
+                self._backoff = min(max(self._backoff * 2, self.poll_seconds), _MAX_BACKOFF_SECONDS)
+            if self._backoff:
+                # A failing broker: retry the same oldest row, not sooner than the backoff.
+                await asyncio.sleep(self._backoff)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
             self._wake.clear()
 
     async def publish_pending(self) -> int:
-        """One pass: claim a batch, publish it in order, mark what was published. Returns rows claimed."""
-        rows = await self._claim()
-        published: list[int] = []
-        try:
-            for row in rows:
-                envelope = CloudEvent.model_validate(row.envelope)
-                key, value, headers = envelope.to_kafka()
-                await self.bus.publish(Message(topic=row.topic, key=key, value=value, headers=tuple(headers)))
-                published.append(row.id)
-        except Exception as exc:
-            failed = rows[len(published)]
-            await self._record_failure(failed.id, exc)
-            raise
-        finally:
-            if published:
-                await self._mark_published(published)
-        return len(rows)
+        """One pass over the oldest unpublished rows. Returns how many were published.
 
-    async def _claim(self) -> list[Any]:
+        Raises RelayBlocked when a row could not be published (the rows before it are marked).
+        """
+        if self.db.is_sqlite:
+            async with self.db.reading() as session:
+                rows = await self._pending(session)
+            result = await self._publish(rows)
+            async with self.db.transaction() as session:
+                await self._settle(session, result)
+        else:
+            async with self.db.transaction() as session:
+                if not await self._lead(session):
+                    return 0
+                rows = await self._pending(session)
+                result = await self._publish(rows)
+                await self._settle(session, result)
+        if result.error is not None:
+            self.outage.failed(result.error)
+            self._backoff = min(max(self._backoff * 2, self.poll_seconds), _MAX_BACKOFF_SECONDS)
+            raise RelayBlocked(
+                f"outbox row {result.failed} of {self.service} not published"
+            ) from result.error
+        if rows:
+            self.outage.recovered()
+            self._backoff = 0.0
+        return len(result.published)
+
+    async def _lead(self, session: AsyncSession) -> bool:
+        """Only one relay of a service publishes at a time; the others find the lock taken."""
+        got = await session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(hashtext('outbox:' || coalesce(current_schema(), '')))")
+        )
+        return bool(got)
+
+    async def _pending(self, session: AsyncSession) -> list[Any]:
         outbox = self.tables.outbox
-        now = utcnow()
-        token = new_id()
-        claimable = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
-        candidates = (
-            select(outbox.c.id)
-            .where(outbox.c.published_at.is_(None), claimable)
+        result = await session.execute(
+            select(outbox.c.id, outbox.c.topic, outbox.c.envelope)
+            .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.id)
             .limit(self.batch_size)
         )
-        if not self.db.is_sqlite:
-            candidates = candidates.with_for_update(skip_locked=True)
-        async with self.db.transaction() as session:
-            await session.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(candidates.scalar_subquery()), claimable)
-                .values(claim_token=token, claimed_until=now + self.lease)
-                .execution_options(synchronize_session=False)
-            )
-            result = await session.execute(
-                select(outbox.c.id, outbox.c.topic, outbox.c.envelope)
-                .where(outbox.c.claim_token == token)
-                .order_by(outbox.c.id)
-            )
-            return list(result.all())
+        return list(result.all())
 
-    async def _mark_published(self, ids: list[int]) -> None:
-        outbox = self.tables.outbox
-        async with self.db.transaction() as session:
-            await session.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(ids))
-                .values(published_at=utcnow(), claim_token=None, claimed_until=None)
-                .execution_options(synchronize_session=False)
-            )
+    async def _publish(self, rows: Sequence[Any]) -> PassResult:
+        published: list[int] = []
+        for row in rows:
+            envelope = CloudEvent.model_validate(row.envelope)
+            key, value, headers = envelope.to_kafka()
+            message = Message(topic=row.topic, key=key, value=value, headers=tuple(headers))
+            try:
+                await asyncio.wait_for(self.bus.publish(message), timeout=self.publish_timeout)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Stop here: nothing newer may overtake this row.
+                return PassResult(published, failed=row.id, error=exc)
+            published.append(row.id)
+        return PassResult(published)
 
-    async def _record_failure(self, row_id: int, exc: Exception) -> None:
+    async def _settle(self, session: AsyncSession, result: PassResult) -> None:
+        if result.published:
+            await self._mark_published(session, result.published)
+        if result.failed is not None and result.error is not None:
+            await self._record_failure(session, result.failed, result.error)
+
+    async def _mark_published(self, session: AsyncSession, ids: Sequence[int]) -> None:
         outbox = self.tables.outbox
-        async with self.db.transaction() as session:
-            await session.execute(
-                update(outbox)
-                .where(outbox.c.id == row_id)
-                .values(
-                    attempts=outbox.c.attempts + 1,
-                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                    # Let the next poll try again soon rather than after the whole lease.
-                    claim_token=None,
-                    claimed_until=utcnow() + timedelta(seconds=min(self.poll_seconds * 4, 5)),
-                )
-                .execution_options(synchronize_session=False)
-            )
+        await session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(ids)))
+            .values(published_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+    async def _record_failure(self, session: AsyncSession, row_id: int, exc: BaseException) -> None:
+        outbox = self.tables.outbox
+        await session.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id)
+            .values(attempts=outbox.c.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+            .execution_options(synchronize_session=False)
+        )
+
+
+class RelayBlocked(Exception):
+    """The oldest unpublished row could not be published; the relay retries it after a backoff."""

@@ -1,4 +1,4 @@
-"""Events in: referrals from intake, consent withdrawals."""
+"""Events in: referrals from intake."""
 
 from __future__ import annotations
 
@@ -6,14 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coordination.cases import service
 from shared.db import utcnow
-from shared.events.catalog import CaseReferred, ConsentWithdrawn
+from shared.events.catalog import CaseReferred
 
 
 async def on_case_referred(session: AsyncSession, event: CaseReferred) -> None:
     await service.open_case(session=session, referral=event, now=utcnow())
-
-
-async def on_consent_withdrawn(session: AsyncSession, event: ConsentWithdrawn) -> None:
-    await service.note_consent_withdrawn(
-        session=session, consultation_id=event.consultation_id, at=event.withdrawn_at
-    )

@@ -12,10 +12,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from services.coordination.db import Base
 from shared.auth.policy import DataScope, Reach
 from shared.auth.scope import TenantScoped
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, Versioned
 
 
-class Case(TenantScoped, Base):
+class Case(Versioned, TenantScoped, Base):
     __tablename__ = "cases"
     __table_args__ = (
         UniqueConstraint("referral_id"),
@@ -46,11 +46,12 @@ class Case(TenantScoped, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     tax_information: Mapped[str | None] = mapped_column(Text)  # only ever sent under a `tax` consent
     consent: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The consent the referral was made under: its withdrawal hides the person from the parties.
+    consent_id: Mapped[str | None] = mapped_column(String(36), index=True)
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     @classmethod
     def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.coordination.cases import rules
 from services.coordination.cases.models import Case, CaseNumberCounter
 from services.coordination.cases.rules import CaseStatus
+from services.coordination.consents import service as consents
 from services.coordination.db import messaging
-from shared.db import new_id
+from shared.db import new_id, upsert
 from shared.errors import NotFound, Text
 from shared.events.catalog import CaseOpened, CaseReferred, ReferralDeclined, ReferralReturned
 from shared.messaging.outbox import emit
@@ -26,10 +27,21 @@ class CaseNotFound(NotFound):
 
 
 async def open_case(*, session: AsyncSession, referral: CaseReferred, now: datetime) -> Case:
-    """ケースの開始: one case per referral, however often the referral is delivered."""
+    """ケースの開始: one case per referral, however often the referral is delivered.
+
+    A withdrawal of the referral's consent that arrived first is applied at once: the case opens
+    with the person already hidden from the parties.
+    """
+    await consents.note_scope_of_referral(
+        session=session,
+        tenant_id=referral.tenant_id,
+        consultation_id=referral.consultation_id,
+        scope=referral.consent,
+    )
     existing = await session.scalar(select(Case).where(Case.referral_id == referral.referral_id))
     if existing is not None:
         return existing
+    known = await consents.find_consent(session=session, consent_id=referral.consent.consent_id)
     year = rules.fiscal_year(now)
     case = Case(
         id=new_id(),
@@ -54,6 +66,8 @@ async def open_case(*, session: AsyncSession, referral: CaseReferred, now: datet
         notes=referral.notes,
         tax_information=referral.tax_information,
         consent=referral.consent.model_dump(mode="json"),
+        consent_id=referral.consent.consent_id,
+        consent_withdrawn_at=known.withdrawn_at if known is not None else None,
         referred_at=referral.referred_at,
         opened_at=now,
         version=1,
@@ -77,20 +91,19 @@ async def open_case(*, session: AsyncSession, referral: CaseReferred, now: datet
 
 
 async def _next_number(session: AsyncSession, tenant_id: str, year: int) -> int:
-    # The UPDATE takes the row lock on PostgreSQL, so concurrent openings get distinct numbers; the
-    # first case of a year races on the INSERT and the loser is retried by the consumer.
+    # One statement: the year's first case inserts the counter, every later one bumps it under the
+    # row lock, so two openings at the same moment never share a number (nor race on the insert).
+    counters = CaseNumberCounter.__table__
     bumped = await session.execute(
-        update(CaseNumberCounter)
-        .where(CaseNumberCounter.tenant_id == tenant_id, CaseNumberCounter.fiscal_year == year)
-        .values(last_number=CaseNumberCounter.last_number + 1)
-        .returning(CaseNumberCounter.last_number)
+        upsert(
+            session,
+            counters,
+            {"tenant_id": tenant_id, "fiscal_year": year, "last_number": 1},
+            key=["tenant_id", "fiscal_year"],
+            changes=lambda _offered: {"last_number": counters.c.last_number + 1},
+        ).returning(counters.c.last_number)
     )
-    number = bumped.scalar_one_or_none()
-    if number is not None:
-        return int(number)
-    session.add(CaseNumberCounter(tenant_id=tenant_id, fiscal_year=year, last_number=1))
-    await session.flush()
-    return 1
+    return int(bumped.scalar_one())
 
 
 async def get_case(*, session: AsyncSession, case_id: str) -> Case:
@@ -108,7 +121,7 @@ async def answer_referral(
     case.status = rules.transition(case.status, answer).value
     case.status_reason = reason
     case.closed_at = now
-    case.version += 1
+    await session.flush()  # the conditional UPDATE: a concurrent answer makes this one stale
     event_type = ReferralDeclined if answer == CaseStatus.declined else ReferralReturned
     await emit(
         session,
@@ -124,11 +137,14 @@ async def answer_referral(
     return case
 
 
-async def note_consent_withdrawn(*, session: AsyncSession, consultation_id: str, at: datetime) -> None:
+async def note_consent_withdrawn(*, session: AsyncSession, consent_id: str, at: datetime) -> None:
+    """Cases opened under the consent hide the person from their parties from now on (none yet is
+    fine: the withdrawal is remembered in `consents` and applied when the case opens)."""
     await session.execute(
         update(Case)
-        .where(Case.consultation_id == consultation_id, Case.consent_withdrawn_at.is_(None))
+        .where(Case.consent_id == consent_id, Case.consent_withdrawn_at.is_(None))
         .values(consent_withdrawn_at=at, version=Case.version + 1)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Integer, String, Text
+from sqlalchemy import JSON, Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.coordination.db import Base
 from shared.auth.policy import DataScope, Reach
 from shared.auth.scope import TenantScoped
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, Versioned
 
 
-class SupportMeeting(TenantScoped, Base):
+class SupportMeeting(Versioned, TenantScoped, Base):
     __tablename__ = "support_meetings"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -25,12 +25,13 @@ class SupportMeeting(TenantScoped, Base):
     members: Mapped[list[str]] = mapped_column(JSON)
     member_index: Mapped[str] = mapped_column(String(4000))
     concerning: Mapped[str] = mapped_column(Text)  # who the meeting is worried about
+    # The person's consultation, when a window has one (needed to record a tax consent of theirs).
+    consultation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     discussion: Mapped[str | None] = mapped_column(Text)
     direction: Mapped[str | None] = mapped_column(Text)  # agreed watching / support direction
     tax_information: Mapped[str | None] = mapped_column(Text)
     tax_consent_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     @classmethod
     def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from shared.errors import FieldProblem, InvalidInput, Text
 
 TAX_NEEDS_CONSENT = Text(
@@ -12,11 +16,60 @@ TAX_NEEDS_CONSENT = Text(
 )
 
 
+@dataclass(frozen=True)
+class ConsentFacts:
+    """What coordination knows of a consent (from intake's events)."""
+
+    tenant_id: str
+    consultation_id: str
+    data_classes: Sequence[str] | None  # None: only its withdrawal has arrived so far
+    valid_from: datetime | None
+    withdrawn_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    tenant_id: str
+    convened_by: str
+    members: Sequence[str]
+    held_on: date
+    consultation_id: str | None
+    tax_information: str | None
+    tax_consent_id: str | None
+
+
 def check_meeting(
-    *, convened_by: str, members: list[str], tax_information: str | None, tax_consent_id: str | None
+    meeting: MeetingFacts,
+    *,
+    today: date,
+    now: datetime,
+    member_tenants: Mapping[str, str],
+    tax_consent: ConsentFacts | None,
 ) -> None:
+    """`today` is the date in Japan; `member_tenants` maps the known organisations among the members
+    to their municipality; `tax_consent` is what is known of `tax_consent_id` (None: nothing)."""
+    problems = [
+        *_member_problems(meeting, member_tenants),
+        *_tax_problems(meeting, tax_consent, now),
+    ]
+    if meeting.held_on > today:
+        problems.append(
+            FieldProblem(
+                "held_on",
+                Text(
+                    "開催日が未来です。支援会議の記録は開催後に作成してください。",
+                    "The meeting's date is in the future: record a meeting once it has been held.",
+                ),
+                "in_future",
+            )
+        )
+    if problems:
+        raise InvalidInput(fields=problems)
+
+
+def _member_problems(meeting: MeetingFacts, member_tenants: Mapping[str, str]) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
-    if convened_by not in members:
+    if meeting.convened_by not in meeting.members:
         problems.append(
             FieldProblem(
                 "members",
@@ -27,13 +80,92 @@ def check_meeting(
                 "convener_not_member",
             )
         )
-    if len(set(members)) < 2:
+    if len(set(meeting.members)) < 2:
         problems.append(
             FieldProblem(
                 "members", Text("構成員は2機関以上です。", "A meeting has at least two members."), "too_few"
             )
         )
-    if tax_information and not tax_consent_id:
-        problems.append(FieldProblem("tax_information", TAX_NEEDS_CONSENT, "tax_without_consent"))
-    if problems:
-        raise InvalidInput(fields=problems)
+    for index, member in enumerate(meeting.members):
+        tenant = member_tenants.get(member)
+        if member == meeting.convened_by:
+            continue  # the caller's own organisation, vouched for by its token
+        if tenant is None:
+            problems.append(
+                FieldProblem(
+                    f"members[{index}]",
+                    Text(
+                        f"組織 {member} は社会資源台帳に登録されていません。",
+                        f"No organisation {member} is listed in the resource directory.",
+                    ),
+                    "unknown_organisation",
+                )
+            )
+        elif tenant != meeting.tenant_id:
+            problems.append(
+                FieldProblem(
+                    f"members[{index}]",
+                    Text(
+                        f"組織 {member} は他の自治体の組織です。支援会議の構成員は自治体内の組織です。",
+                        f"{member} belongs to another municipality; members are the municipality's own.",
+                    ),
+                    "other_municipality",
+                )
+            )
+    return problems
+
+
+def _tax_problems(meeting: MeetingFacts, consent: ConsentFacts | None, now: datetime) -> list[FieldProblem]:
+    if meeting.tax_consent_id is None:
+        if meeting.tax_information:
+            return [FieldProblem("tax_information", TAX_NEEDS_CONSENT, "tax_without_consent")]
+        return []
+    if meeting.consultation_id is None:
+        return [
+            FieldProblem(
+                "consultation_id",
+                Text(
+                    "税情報の同意を記録するときは、その本人の相談（consultation_id）を指定してください。",
+                    "With a tax consent, give the consultation of the person it is theirs (consultation_id).",
+                ),
+                "required_with_tax_consent",
+            )
+        ]
+    refusal = _tax_consent_refusal(meeting, consent, now)
+    if refusal is None:
+        return []
+    return [FieldProblem("tax_consent_id", refusal[0], refusal[1])]
+
+
+def _tax_consent_refusal(
+    meeting: MeetingFacts, consent: ConsentFacts | None, now: datetime
+) -> tuple[Text, str] | None:
+    if (
+        consent is None
+        or consent.tenant_id != meeting.tenant_id
+        or consent.consultation_id != meeting.consultation_id
+        or consent.data_classes is None
+    ):
+        return (
+            Text(
+                "この本人の同意として記録されたものではありません。",
+                "No consent of this person has that id.",
+            ),
+            "unknown_consent",
+        )
+    if consent.withdrawn_at is not None:
+        return (Text("この同意は撤回されています。", "That consent has been withdrawn."), "consent_withdrawn")
+    if "tax" not in consent.data_classes:
+        return (
+            Text(
+                "この同意は税情報（tax）の提供を含んでいません。",
+                "That consent does not name tax information (the `tax` data class).",
+            ),
+            "consent_without_tax",
+        )
+    if consent.valid_from is not None and consent.valid_from > now:
+        return (
+            Text("この同意はまだ有効になっていません。", "That consent is not valid yet."),
+            "consent_not_yet_valid",
+        )
+    return None

@@ -15,6 +15,10 @@ class SupportMeetingCreate(BaseModel):
     held_on: date
     members: list[OrgId] = Field(min_length=2, max_length=40, examples=[["016314-town", "016314-willwork"]])
     concerning: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    consultation_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = Field(
+        default=None,
+        description="The person's consultation at a window, if any; required with tax_consent_id.",
+    )
     discussion: Body | None = None
     direction: Body | None = None
     tax_information: Body | None = None
@@ -30,6 +34,7 @@ class SupportMeetingOut(BaseModel):
     held_on: date
     members: list[str]
     concerning: str
+    consultation_id: str | None
     discussion: str | None
     direction: str | None
     tax_information: str | None

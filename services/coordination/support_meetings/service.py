@@ -7,6 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.coordination.cases.rules import JST
+from services.coordination.consents import service as consents
+from services.coordination.organisations import service as organisations
 from services.coordination.support_meetings import rules
 from services.coordination.support_meetings.models import SupportMeeting
 from services.coordination.support_meetings.schemas import SupportMeetingCreate
@@ -23,11 +26,21 @@ async def record_support_meeting(
     *, session: AsyncSession, tenant_id: str, convened_by: str, data: SupportMeetingCreate, now: datetime
 ) -> SupportMeeting:
     members = list(dict.fromkeys(data.members))
-    rules.check_meeting(
+    facts = rules.MeetingFacts(
+        tenant_id=tenant_id,
         convened_by=convened_by,
         members=members,
+        held_on=data.held_on,
+        consultation_id=data.consultation_id,
         tax_information=data.tax_information,
         tax_consent_id=data.tax_consent_id,
+    )
+    rules.check_meeting(
+        facts,
+        today=now.astimezone(JST).date(),
+        now=now,
+        member_tenants=await organisations.tenants_of(session=session, organisation_ids=members),
+        tax_consent=await _tax_consent(session, data.tax_consent_id),
     )
     meeting = SupportMeeting(
         id=new_id(),
@@ -37,6 +50,7 @@ async def record_support_meeting(
         members=members,
         member_index="|" + "|".join(members) + "|",
         concerning=data.concerning,
+        consultation_id=data.consultation_id,
         discussion=data.discussion,
         direction=data.direction,
         tax_information=data.tax_information,
@@ -47,6 +61,21 @@ async def record_support_meeting(
     session.add(meeting)
     await session.flush()
     return meeting
+
+
+async def _tax_consent(session: AsyncSession, consent_id: str | None) -> rules.ConsentFacts | None:
+    if consent_id is None:
+        return None
+    known = await consents.find_consent(session=session, consent_id=consent_id)
+    if known is None:
+        return None
+    return rules.ConsentFacts(
+        tenant_id=known.tenant_id,
+        consultation_id=known.consultation_id,
+        data_classes=known.data_classes,
+        valid_from=known.valid_from,
+        withdrawn_at=known.withdrawn_at,
+    )
 
 
 async def get_support_meeting(*, session: AsyncSession, meeting_id: str) -> SupportMeeting:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.directory.db import Base
 from shared.auth.scope import TenantScoped
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, Versioned
 
 
 class Organization(TenantScoped, Base):
@@ -38,7 +38,7 @@ class Organization(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Resource(TenantScoped, Base):
+class Resource(Versioned, TenantScoped, Base):
     __tablename__ = "resources"
     __table_args__ = (Index("ix_resources_tenant_status_name", "tenant_id", "status", "name_kana"),)
 
@@ -65,7 +65,6 @@ class Resource(TenantScoped, Base):
     status: Mapped[str] = mapped_column(String(20))  # active | retired
     # Normalised text the search matches against (NFKC, kana folded, lower-case, no spaces).
     search_text: Mapped[str] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(200))

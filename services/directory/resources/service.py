@@ -308,7 +308,6 @@ async def update_resource(
         raise ResourceRetiredAlready()
     await districts.check_areas(session, resource.tenant_id, data.areas)
     _apply(resource, data, await _organization(session, data.organization_id))
-    resource.version += 1
     resource.updated_at = now
     resource.updated_by = actor
     await session.flush()
@@ -323,7 +322,6 @@ async def retire_resource(
     if resource.status != "active":
         raise ResourceRetiredAlready()
     resource.status = "retired"
-    resource.version += 1
     resource.updated_at = now
     resource.updated_by = actor
     await session.flush()

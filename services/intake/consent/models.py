@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.intake.db import Base
 from shared.auth.policy import DataScope, Reach
 from shared.auth.scope import TenantScoped
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, Versioned
 
 
-class Consent(TenantScoped, Base):
+class Consent(Versioned, TenantScoped, Base):
     __tablename__ = "consents"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -34,7 +34,6 @@ class Consent(TenantScoped, Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     @classmethod
     def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:

@@ -11,11 +11,11 @@ from services.intake.consent import rules
 from services.intake.consent.models import Consent
 from services.intake.consent.schemas import ConsentCreate, ConsentOut, ConsentWithdraw
 from services.intake.consultations.rules import CLOCK_SKEW
-from services.intake.consultations.service import get_consultation
+from services.intake.consultations.service import lock_consultation
 from services.intake.db import messaging
 from shared.db import new_id
 from shared.errors import FieldProblem, InvalidInput, NotFound, Text
-from shared.events.catalog import ConsentWithdrawn
+from shared.events.catalog import ConsentRecorded, ConsentWithdrawn
 from shared.messaging.outbox import emit
 from shared.writes import etag_of
 
@@ -28,7 +28,7 @@ class ConsentNotFound(NotFound):
 async def record_consent(
     *, session: AsyncSession, consultation_id: str, data: ConsentCreate, now: datetime
 ) -> Consent:
-    consultation = await get_consultation(session=session, consultation_id=consultation_id)
+    consultation = await lock_consultation(session=session, consultation_id=consultation_id)
     if data.obtained_at > now + CLOCK_SKEW:
         raise InvalidInput(
             fields=[
@@ -59,6 +59,22 @@ async def record_consent(
     )
     session.add(consent)
     await session.flush()
+    await emit(
+        session,
+        messaging,
+        ConsentRecorded(
+            consent_id=consent.id,
+            consultation_id=consent.consultation_id,
+            tenant_id=consent.tenant_id,
+            organisation_id=consent.organisation_id,
+            purposes=data.purposes,
+            data_classes=data.data_classes,
+            organisations=consent.organisations,
+            obtained_at=consent.obtained_at,
+            valid_from=consent.valid_from,
+            method=consent.method,
+        ),
+    )
     return consent
 
 
@@ -80,11 +96,12 @@ async def withdraw_consent(
     *, session: AsyncSession, consultation_id: str, consent_id: str, data: ConsentWithdraw, now: datetime
 ) -> Consent:
     """同意の撤回: stops new sharing at once; the other services hear it as ConsentWithdrawn."""
+    await lock_consultation(session=session, consultation_id=consultation_id)
     consent = await find_consent(session=session, consultation_id=consultation_id, consent_id=consent_id)
     rules.check_withdrawable(consent)
     consent.withdrawn_at = min(data.withdrawn_at or now, now)
     consent.withdrawal_reason = data.reason
-    consent.version += 1
+    await session.flush()  # the conditional UPDATE: a concurrent withdrawal makes this one stale
     await emit(
         session,
         messaging,

@@ -110,6 +110,21 @@ async def get_consultation(*, session: AsyncSession, consultation_id: str) -> Co
     return consultation
 
 
+async def lock_consultation(*, session: AsyncSession, consultation_id: str) -> Consultation:
+    """The consultation, locked until the transaction ends: what changes its consent or referrals
+    takes this lock first, so two such changes never interleave and their events leave in the order
+    they happened (on SQLite the write transaction already holds the whole database)."""
+    consultation = await session.scalar(
+        select(Consultation)
+        .where(Consultation.id == consultation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if consultation is None:
+        raise ConsultationNotFound()
+    return consultation
+
+
 @dataclass(frozen=True)
 class ConsultationFilters:
     window_code: str | None = None

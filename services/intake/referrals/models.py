@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -13,9 +13,22 @@ from shared.auth.policy import DataScope, Reach
 from shared.auth.scope import TenantScoped
 from shared.db import UTCDateTime
 
+# A consultation has at most one referral in coordination's hands (sent or accepted); see
+# rules.OPEN. The database holds this, not a read-then-insert.
+_OPEN = text("status IN ('sent', 'accepted')")
+
 
 class Referral(TenantScoped, Base):
     __tablename__ = "referrals"
+    __table_args__ = (
+        Index(
+            "uq_referrals_open_consultation",
+            "consultation_id",
+            unique=True,
+            postgresql_where=_OPEN,
+            sqlite_where=_OPEN,
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(6), index=True)

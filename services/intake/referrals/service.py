@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.consent.models import Consent
 from services.intake.consent.rules import consent_for_referral
 from services.intake.consent.service import consents_of
 from services.intake.consultations.models import Consultation
-from services.intake.consultations.service import get_consultation
+from services.intake.consultations.service import lock_consultation
 from services.intake.db import messaging
 from services.intake.referrals import rules
 from services.intake.referrals.models import Referral
@@ -44,8 +45,12 @@ async def referrals_of(*, session: AsyncSession, consultation_id: str) -> list[R
 async def refer_to_collaboration(
     *, session: AsyncSession, consultation_id: str, data: ReferralCreate, now: datetime
 ) -> Referral:
-    """多機関協働事業へつなぐ: only with the person's consent; emits CaseReferred with what it covers."""
-    consultation = await get_consultation(session=session, consultation_id=consultation_id)
+    """多機関協働事業へつなぐ: only with the person's consent; emits CaseReferred with what it covers.
+
+    One open referral per consultation: the lock makes a second request wait and then see the
+    first; the partial unique index (`uq_referrals_open_consultation`) holds it whatever the path.
+    """
+    consultation = await lock_consultation(session=session, consultation_id=consultation_id)
     consent = consent_for_referral(await consents_of(session=session, consultation_id=consultation.id), now)
     assert isinstance(consent, Consent)
     rules.check_can_refer(await referrals_of(session=session, consultation_id=consultation.id))
@@ -61,7 +66,10 @@ async def refer_to_collaboration(
         referred_at=now,
     )
     session.add(referral)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise rules.AlreadyReferred() from exc
     await emit(session, messaging, case_referred(consultation, consent, referral))
     return referral
 

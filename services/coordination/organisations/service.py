@@ -1,0 +1,39 @@
+"""Keeping coordination's list of organisations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.coordination.organisations.models import KnownOrganisation
+from shared.db import upsert
+
+_TABLE = KnownOrganisation.__table__
+
+
+async def note_organisation(
+    *, session: AsyncSession, organisation_id: str, tenant_id: str, name: str | None, at: datetime
+) -> None:
+    """Idempotent, and a name only ever improves (an event without one keeps the known name)."""
+    await session.execute(
+        upsert(
+            session,
+            _TABLE,
+            {"id": organisation_id, "tenant_id": tenant_id, "name": name, "noted_at": at},
+            key=["id"],
+            changes=lambda offered: {"name": func.coalesce(offered.name, _TABLE.c.name)},
+        )
+    )
+
+
+async def tenants_of(*, session: AsyncSession, organisation_ids: Sequence[str]) -> dict[str, str]:
+    """Organisation id → its municipality, for the ids that are known."""
+    rows = await session.execute(
+        select(KnownOrganisation.id, KnownOrganisation.tenant_id).where(
+            KnownOrganisation.id.in_(list(organisation_ids))
+        )
+    )
+    return {row.id: row.tenant_id for row in rows}
