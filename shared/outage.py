@@ -57,3 +57,43 @@ class Outage:
         )
         self.since = None
         self.failures = 0
+
+
+class QuietRepeats(logging.Filter):
+    """For a library that logs every failed reconnect (aiokafka, several times a second while a broker
+    is away): the first of a kind of message goes through, then at most one per `every` seconds,
+    saying how many like it were held back. Messages below WARNING pass untouched."""
+
+    def __init__(self, every: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.every = every
+        self.clock = clock
+        self._runs: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = (record.name, str(record.msg))  # the template: "Unable connect to node with id %s: %s"
+        now = self.clock()
+        run = self._runs.get(key)
+        if run is not None and now - run[0] < self.every:
+            self._runs[key] = (run[0], run[1] + 1)
+            return False
+        if run is not None and run[1]:
+            record.msg = f"{record.msg} [{run[1]} more like this in the last {now - run[0]:.0f} s]"
+        self._runs[key] = (now, 0)
+        return True
+
+
+_QUIETED: set[str] = set()
+
+
+def quiet_repeats_of(library: str, every: float = 60.0) -> None:
+    """Put one QuietRepeats on every logger of `library` (import the library first). Idempotent."""
+    if library in _QUIETED:
+        return
+    _QUIETED.add(library)
+    quiet = QuietRepeats(every)
+    names = [n for n in logging.root.manager.loggerDict if n == library or n.startswith(f"{library}.")]
+    for name in {library, *names}:
+        logging.getLogger(name).addFilter(quiet)

@@ -19,7 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from shared.bus.base import Delivery, Message
-from shared.outage import Outage
+from shared.outage import Outage, quiet_repeats_of
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,9 @@ class KafkaBus:
         self._connected = asyncio.Event()
         self._connecting: asyncio.Task[None] | None = None
         self.outage = Outage(log, f"Kafka at {self._servers}")
+        # Our own outage lines say when Kafka goes away and comes back; aiokafka's per-attempt
+        # errors (~50 a second while a broker is down) are thinned to one a minute.
+        quiet_repeats_of("aiokafka")
 
     def subscribe(self, consumer: str, topics: Sequence[str], deliver: Delivery) -> None:
         self._groups.append(_Group(consumer=consumer, topics=[self._ns(t) for t in topics], deliver=deliver))

@@ -151,6 +151,9 @@ class OutboxRelay:
                 await asyncio.wait_for(self.bus.publish(message), timeout=self.publish_timeout)
             except asyncio.CancelledError:
                 raise
+            except TimeoutError:
+                error = TimeoutError(f"the bus did not take the event within {self.publish_timeout:g} s")
+                return PassResult(published, failed=row.id, error=error)
             except Exception as exc:
                 # Stop here: nothing newer may overtake this row.
                 return PassResult(published, failed=row.id, error=exc)

@@ -17,7 +17,7 @@ from tests.api.helpers import (
     record_consent,
     record_consultation,
 )
-from tests.support.builders import consent_body
+from tests.support.builders import RANRAN_OPERATOR, consent_body
 
 MISSING = "00000000-0000-0000-0000-000000000000"
 
@@ -50,7 +50,23 @@ async def test_a_consent_is_recorded_active_and_listed(client, app) -> None:
     listed = await client.get(consents_of(consultation["id"]))
     assert listed.status_code == 200
     assert listed.json() == [consent]
-    assert await intake_outbox(app) == []
+    # Coordination hears of the consent's scope (to check a support meeting's tax consent), and of
+    # nothing personal: no name, no note, no one who obtained it.
+    (row,) = await intake_outbox(app)
+    assert row.event_type == "jp.jusou.intake.ConsentRecorded.v1"
+    assert row.key == consultation["id"]
+    assert row.envelope["data"] == {
+        "consent_id": consent["id"],
+        "consultation_id": consultation["id"],
+        "tenant_id": consultation["tenant_id"],
+        "organisation_id": RANRAN_OPERATOR,
+        "purposes": ["collaboration"],
+        "data_classes": ["identity", "contact", "household", "concerns"],
+        "organisations": ["ranran"],
+        "obtained_at": row.envelope["data"]["obtained_at"],
+        "valid_from": row.envelope["data"]["valid_from"],
+        "method": "written",
+    }
 
 
 async def test_a_consent_valid_from_later_is_not_yet_active(client) -> None:
@@ -162,8 +178,8 @@ async def test_withdrawing_a_consent_ends_it_and_tells_the_other_services_once(c
     assert (await client.get(consents_of(consultation["id"]))).json() == [withdrawn]
 
     rows = await intake_outbox(app)
-    assert event_names(rows) == {"ConsentWithdrawn": 1}
-    (row,) = rows
+    assert event_names(rows) == {"ConsentRecorded": 1, "ConsentWithdrawn": 1}
+    (row,) = [r for r in rows if r.event_type.endswith(".ConsentWithdrawn.v1")]
     assert row.topic == "intake.events.v1"
     assert row.key == consultation["id"]
     assert row.envelope["data"]["consent_id"] == consent["id"]
@@ -219,7 +235,7 @@ async def test_a_consent_cannot_be_withdrawn_twice(client, app) -> None:
     listed = (await client.get(consents_of(consultation["id"]))).json()
     assert listed[0]["withdrawn_at"] == first.json()["withdrawn_at"]
     assert listed[0]["withdrawal_reason"] is None
-    assert event_names(await intake_outbox(app)) == {"ConsentWithdrawn": 1}
+    assert event_names(await intake_outbox(app)) == {"ConsentRecorded": 1, "ConsentWithdrawn": 1}
 
 
 async def test_withdrawing_an_unknown_consent_is_404(client, app) -> None:
@@ -242,7 +258,7 @@ async def test_a_consent_cannot_be_withdrawn_through_another_consultation(client
 
     assert_problem(response, status=404, slug="consent-not-found")
     assert (await client.get(consents_of(mine["id"]))).json()[0]["active"] is True
-    assert await intake_outbox(app) == []
+    assert "ConsentWithdrawn" not in event_names(await intake_outbox(app))
 
 
 async def test_a_withdrawal_with_unknown_fields_is_422_and_changes_nothing(client, app) -> None:
@@ -257,7 +273,7 @@ async def test_a_withdrawal_with_unknown_fields_is_422_and_changes_nothing(clien
 
     assert_problem(response, status=422, slug="validation-error", fields={"why": "extra_forbidden"})
     assert (await client.get(consents_of(consultation["id"]))).json()[0]["active"] is True
-    assert await intake_outbox(app) == []
+    assert "ConsentWithdrawn" not in event_names(await intake_outbox(app))
 
 
 async def test_a_withdrawal_without_if_match_is_428_and_changes_nothing(client, app) -> None:
@@ -268,7 +284,7 @@ async def test_a_withdrawal_without_if_match_is_428_and_changes_nothing(client, 
 
     assert_problem(response, status=428, slug="precondition-required", fields={"If-Match": "missing"})
     assert (await client.get(consents_of(consultation["id"]))).json() == [consent]
-    assert await intake_outbox(app) == []
+    assert "ConsentWithdrawn" not in event_names(await intake_outbox(app))
 
 
 @pytest.mark.parametrize(
@@ -289,4 +305,4 @@ async def test_a_withdrawal_with_an_etag_that_is_not_the_consents_is_412(client,
     body = assert_problem(response, status=412, slug="stale-write")
     assert body["current_etag"] == consent["etag"]
     assert (await client.get(consents_of(consultation["id"]))).json() == [consent]
-    assert await intake_outbox(app) == []
+    assert "ConsentWithdrawn" not in event_names(await intake_outbox(app))

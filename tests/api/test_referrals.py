@@ -61,17 +61,19 @@ async def test_a_consented_referral_is_sent_and_readable(client, app) -> None:
     assert (await intake_rows(app))["referrals"] == 1
 
 
-async def test_a_referral_writes_exactly_one_case_referred_keyed_by_the_referral(client, app) -> None:
+async def test_a_referral_writes_exactly_one_case_referred_keyed_by_the_consultation(client, app) -> None:
     consultation = await record_consultation(client)
     await record_consent(client, consultation["id"])
 
     referral = await refer(client, consultation["id"])
 
     rows = await intake_outbox(app)
-    assert event_names(rows) == {"CaseReferred": 1}
-    (row,) = rows
+    assert event_names(rows) == {"ConsentRecorded": 1, "CaseReferred": 1}
+    (row,) = [r for r in rows if r.event_type.endswith(".CaseReferred.v1")]
     assert row.topic == "intake.events.v1"
-    assert row.key == referral["id"]
+    # The consultation's key, which its consent's events share: they stay in order on the way.
+    assert row.key == consultation["id"]
+    assert [r.key for r in rows] == [consultation["id"], consultation["id"]]
     assert row.envelope["subject"] == referral["id"]
     assert row.envelope["tenantid"] == consultation["tenant_id"]
     data = row.envelope["data"]
@@ -169,7 +171,7 @@ async def test_a_referral_under_a_withdrawn_consent_is_refused_the_same_way(clie
     assert withdrawn.status_code == 200, withdrawn.text
 
     await assert_refused_for_lack_of_consent(client, app, consultation["id"])
-    assert event_names(await intake_outbox(app)) == {"ConsentWithdrawn": 1}
+    assert event_names(await intake_outbox(app)) == {"ConsentRecorded": 1, "ConsentWithdrawn": 1}
 
 
 @pytest.mark.parametrize(

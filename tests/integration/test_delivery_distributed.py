@@ -22,7 +22,7 @@ class TestDeliveryDistributed(DeliveryContract):
         self, database_url: str, kafka_bootstrap: str, jwt_public_key_file: Path
     ) -> AsyncIterator[System]:
         settings = distributed_settings(
-            database_url, kafka_bootstrap, jwt_public_key_file=jwt_public_key_file, outbox_lease_seconds=0.5
+            database_url, kafka_bootstrap, jwt_public_key_file=jwt_public_key_file
         )
         async with running_system(settings) as running:
             yield running

@@ -18,7 +18,7 @@ from tests.support.system import System, running_system
 class TestDeliveryEmbedded(DeliveryContract):
     @pytest.fixture
     async def system(self, tmp_path: Path) -> AsyncIterator[System]:
-        settings = embedded_settings(tmp_path / "data", outbox_lease_seconds=0.2)
+        settings = embedded_settings(tmp_path / "data")
         async with running_system(settings) as running:
             yield running
 

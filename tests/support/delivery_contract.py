@@ -6,6 +6,7 @@ Subclass `DeliveryContract` and provide a `system` fixture (see tests/support/sy
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from services.intake.referrals.schemas import ReferralCreate
 from services.intake.referrals.service import refer_to_collaboration
 from shared.bus.base import Message
 from shared.db import utcnow
-from shared.events.catalog import CaseOpened
+from shared.events.catalog import CaseOpened, CaseReferred
 from shared.events.envelope import CloudEvent
 from shared.messaging.relay import OutboxRelay
 from tests.support.builders import OTOFUKE, RANRAN, consent_body, consultation_body
@@ -72,14 +73,19 @@ async def count_case_opened(system: System, referral_id: str) -> int:
     return sum(1 for (envelope,) in rows if envelope["type"] == CaseOpened.cloudevent_type())
 
 
-async def outbox_message(system: System, referral_id: str) -> Message:
+async def case_referred_row(system: System, referral_id: str) -> Any:
+    """Intake's outbox row of the referral's CaseReferred (keyed by the consultation, not the referral)."""
     outbox = intake_messaging.outbox
     async with system.intake.db.transaction() as session:
-        row = (
-            await session.execute(
-                select(outbox.c.topic, outbox.c.envelope).where(outbox.c.key == referral_id)
-            )
-        ).one()
+        rows = (
+            await session.execute(select(outbox).where(outbox.c.event_type == CaseReferred.cloudevent_type()))
+        ).all()
+    (row,) = [r for r in rows if r.envelope["data"]["referral_id"] == referral_id]
+    return row
+
+
+async def outbox_message(system: System, referral_id: str) -> Message:
+    row = await case_referred_row(system, referral_id)
     key, value, headers = CloudEvent.model_validate(row.envelope).to_kafka()
     return Message(topic=row.topic, key=key, value=value, headers=tuple(headers))
 
@@ -91,7 +97,7 @@ class CrashBeforeMark(Exception):
 class RelayThatDiesBeforeMarking(OutboxRelay):
     """Publishes, then 'crashes' where the process would die between publish and mark."""
 
-    async def _mark_published(self, ids: list[int]) -> None:
+    async def _mark_published(self, session: Any, ids: Sequence[int]) -> None:
         raise CrashBeforeMark(f"died before marking {ids}")
 
 
@@ -128,12 +134,10 @@ class DeliveryContract:
         with pytest.raises(CrashBeforeMark):
             await dying.publish_pending()
         await case_for(system, referral["id"])
-        outbox = intake_messaging.outbox
-        async with system.intake.db.transaction() as session:
-            row = (await session.execute(select(outbox).where(outbox.c.key == referral["id"]))).one()
+        row = await case_referred_row(system, referral["id"])
         assert row.published_at is None, "the crash happened before marking"
 
-        # A new relay (the restarted process) finds the row once its lease has run out.
+        # A new relay (the restarted process) starts again at the oldest unpublished row.
         restarted = OutboxRelay(
             service="intake",
             db=system.intake.db,
@@ -144,14 +148,10 @@ class DeliveryContract:
 
         async def republished() -> bool:
             await restarted.publish_pending()
-            async with system.intake.db.transaction() as session:
-                published = await session.scalar(
-                    select(outbox.c.published_at).where(outbox.c.key == referral["id"])
-                )
-            return published is not None
+            return (await case_referred_row(system, referral["id"])).published_at is not None
 
         duplicates_before = system.coordination.consumer.stats["duplicate"]
-        await eventually(republished, within=system.settings.outbox_lease_seconds + 10)
+        await eventually(republished)
 
         async def duplicate_seen() -> bool:
             return system.coordination.consumer.stats["duplicate"] > duplicates_before
@@ -221,7 +221,11 @@ class DeliveryContract:
             referrals = await session.scalar(
                 select(func.count()).select_from(Referral).where(Referral.consultation_id == consultation_id)
             )
-            outbox_rows = await session.scalar(select(func.count()).select_from(intake_messaging.outbox))
+            outbox_rows = await session.scalar(
+                select(func.count())
+                .select_from(intake_messaging.outbox)
+                .where(intake_messaging.outbox.c.event_type == CaseReferred.cloudevent_type())
+            )
         assert referrals == 0
         assert outbox_rows == 0
         # And nothing was opened on the other side.

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.events import CloudEvent, decode
-from shared.events.catalog import CaseOpened, CaseReferred, ConsentScope
+from shared.events.catalog import CaseOpened, CaseReferred, ConsentRecorded, ConsentScope, ConsentWithdrawn
 from shared.events.registry import UnknownEventType, asyncapi_document, registered
 
 OPENED_AT = datetime(2026, 4, 1, 0, 30, 15, 123456, tzinfo=UTC)
@@ -72,7 +72,11 @@ def test_binary_kafka_mode_round_trips_the_envelope() -> None:
     key, value, headers = original.to_kafka()
     restored = CloudEvent.from_kafka(value, headers)
 
-    assert key == b"referral-1"
+    # Keyed by the consultation (the CloudEvents partition key), so that a withdrawal of its consent,
+    # keyed the same, can never overtake it on the way; the subject stays the referral.
+    assert key == b"consultation-1"
+    assert dict(headers)["ce_partitionkey"] == b"consultation-1"
+    assert restored_subject_is_the_referral(original)
     assert dict(headers)["ce_tenantid"] == b"016314"
     assert dict(headers)["content-type"] == b"application/json"
     assert restored.id == original.id
@@ -165,3 +169,36 @@ def test_the_asyncapi_document_lists_a_channel_per_producer_with_its_messages() 
     )
     assert "referral_id" in messages["CaseReferredV1"]["payload"]["properties"]
     assert set(messages) == {f"{cls.name}V{cls.version}" for cls in registered().values()}
+
+
+def restored_subject_is_the_referral(envelope: CloudEvent) -> bool:
+    return envelope.subject == "referral-1"
+
+
+def test_every_intake_event_about_a_consultation_shares_its_key() -> None:
+    at = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+    withdrawn = ConsentWithdrawn(
+        consent_id="consent-1", consultation_id="consultation-1", tenant_id="016314", withdrawn_at=at
+    )
+    recorded = ConsentRecorded(
+        consent_id="consent-1",
+        consultation_id="consultation-1",
+        tenant_id="016314",
+        organisation_id="016314-hakuju-kyokai",
+        purposes=["collaboration"],
+        data_classes=["identity"],
+        organisations=[],
+        obtained_at=at,
+        valid_from=at,
+        method="written",
+    )
+    keys = {event.to_cloudevent().to_kafka()[0] for event in (case_referred(), withdrawn, recorded)}
+    assert keys == {b"consultation-1"}
+
+
+def test_an_envelope_with_an_extension_this_version_does_not_know_is_still_read() -> None:
+    _key, value, headers = case_referred().to_cloudevent().to_kafka()
+
+    restored = CloudEvent.from_kafka(value, [*headers, ("ce_traceparent", b"00-abc-def-01")])
+
+    assert restored.type == CaseReferred.cloudevent_type()

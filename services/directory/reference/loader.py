@@ -88,13 +88,14 @@ async def load_reference(session: AsyncSession, settings: Settings) -> None:
             if resource_id in known:
                 continue
             try:
-                resource = await service.publish_resource(
+                await service.publish_resource(
                     session=session,
                     tenant_id=file.tenant_id,
                     data=resource_in(file.tenant_id, entry),
                     actor=LOADER,
                     now=now,
                     resource_id=resource_id,
+                    source=entry.source,
                 )
             except DomainError as refused:
                 # The municipality's own data has moved on (e.g. its gazetteer no longer has a
@@ -102,4 +103,3 @@ async def load_reference(session: AsyncSession, settings: Settings) -> None:
                 # The checks run before anything is written, so nothing is half loaded.
                 log.warning("reference entry %s not loaded: %s", resource_id, refused.title.en)
                 continue
-            resource.source = entry.source

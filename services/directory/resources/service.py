@@ -191,6 +191,7 @@ async def publish_resource(
     actor: str,
     now: datetime,
     resource_id: str | None = None,
+    source: str | None = None,
 ) -> Resource:
     organization = await _organization(session, data.organization_id)
     await districts.check_areas(session, tenant_id, data.areas)
@@ -202,7 +203,7 @@ async def publish_resource(
         created_at=now,
         updated_at=now,
         updated_by=actor,
-        source=None,
+        source=source,
     )
     _apply(resource, data, organization)
     session.add(resource)

@@ -76,13 +76,13 @@ def _backfill_from_cases() -> None:
         field = "(consent::jsonb ->> '{}')"
     op.execute(f"UPDATE cases SET consent_id = {field.format('consent_id')}")
     classes = (
-        "json_extract(consent, '$.data_classes')"
+        "min(json_extract(consent, '$.data_classes'))"
         if op.get_bind().dialect.name == "sqlite"
-        else "(consent::jsonb -> 'data_classes')::json"
+        else "min((consent::jsonb -> 'data_classes')::text)::json"
     )
     op.execute(
         "INSERT INTO consents (consent_id, tenant_id, consultation_id, data_classes, withdrawn_at) "
-        f"SELECT consent_id, min(tenant_id), min(consultation_id), min({classes}), min(consent_withdrawn_at) "
+        f"SELECT consent_id, min(tenant_id), min(consultation_id), {classes}, min(consent_withdrawn_at) "
         "FROM cases WHERE consent_id IS NOT NULL GROUP BY consent_id"
     )
 
