@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
@@ -348,6 +349,21 @@ class StaleWrite(DomainError):
     )
 
 
+class ConcurrentWrite(DomainError):
+    slug = "concurrent-write"
+    status = 409
+    title = Text(
+        "同時に行われた別の変更と重なりました。内容を確認してからやり直してください。",
+        "Another change made at the same moment came first. Check, then retry.",
+    )
+
+
+async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # A unique key or constraint refused the write: two requests raced for one thing, and the
+    # database let one through. The loser is told so; nothing of its request was saved.
+    return await render_domain_error(request, ConcurrentWrite())
+
+
 async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:
     # A conditional UPDATE (`WHERE version = :read`) matched no row: another writer came first.
     return await render_domain_error(request, StaleWrite())
@@ -358,4 +374,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, render_domain_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(StaleDataError, _on_stale_data)
+    app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(Exception, _on_unexpected)

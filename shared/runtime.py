@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import MetaData, Table, func, select
+from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import scope as _tenancy  # noqa: F401  (registers the query scoping)
@@ -86,6 +86,12 @@ class ServiceRuntime:
             await upgrade(self.db, self.definition.migrations)
         if self.definition.seed is not None:
             async with self.db.transaction() as session:
+                if not self.db.is_sqlite:
+                    # Replicas starting together seed one after the other: the second finds the
+                    # reference rows in place instead of racing to insert them.
+                    await session.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"seed:{self.name}"}
+                    )
                 await self.definition.seed(session, self.settings)
         topics = self.consumer.topics()
         self.bus.declare_topics([topic_for(self.name), dead_letter_topic(self.name), *topics])

@@ -24,17 +24,17 @@ class Settings(BaseSettings):
         description="PostgreSQL URL (postgresql+asyncpg://…); each service uses its own schema.",
     )
     kafka_bootstrap_servers: str | None = None
-    # Apache Kafka wants the idempotent producer; Tansu's memory engine refuses it.
+    # The idempotent producer (with acks=all): a retried send is never written twice or out of order.
+    # Set false only for a Kafka-protocol broker that refuses it.
     kafka_enable_idempotence: bool = True
     # Prefix for topics and consumer groups, so environments can share one cluster ("staging.").
     kafka_namespace: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
-    # Consumer-group timings. A new group's first join waits about one session timeout (Tansu) or
-    # the initial rebalance delay (Apache Kafka, whose brokers refuse sessions under 6 s by default).
+    # Consumer-group timings. A new group's first join waits the broker's initial rebalance delay;
+    # Apache Kafka refuses session timeouts under its group.min.session.timeout.ms (6 s by default).
     kafka_session_timeout_ms: int = Field(default=10_000, ge=500)
     kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=100)
     kafka_rebalance_timeout_ms: int = Field(default=10_000, ge=500)
-    # How long a fetch waits for data. Apache Kafka answers as soon as data arrives; Tansu waits it
-    # out, so tests against Tansu lower it.
+    # How long a fetch waits for data at most; Apache Kafka answers as soon as data arrives.
     kafka_fetch_max_wait_ms: int = Field(default=500, ge=1)
     kafka_topic_partitions: int = Field(default=6, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)

@@ -17,7 +17,7 @@ The modes:
 
 * **embedded**: all five services in one app (SQLite files in a temp dir, in-process bus).
 * **distributed**: intake and coordination as two separate uvicorn servers, each with its own
-  Kafka client, on a fresh PostgreSQL database and a Tansu (Kafka-protocol) broker.
+  Kafka client, on a fresh PostgreSQL database and an Apache Kafka broker (tests/support/brokers.py).
 
 Every request carries a bearer token, as in production: all-round staff of らんらん's operator
 (tests/support/tokens.py), signed with the embedded system's local key, or in distributed mode with
@@ -64,7 +64,7 @@ from services.embedded import create_app
 from services.intake.app import definition as intake_definition
 from shared.runtime import build_app, runtimes_of
 from shared.settings import Settings
-from tests.support.brokers import free_port, postgres_database, tansu_broker
+from tests.support.brokers import apache_kafka, free_port, postgres_database
 from tests.support.builders import consent_body, consultation_body
 from tests.support.directory_events import deliver_reference_windows
 from tests.support.directory_events import settled as outboxes_relayed
@@ -185,11 +185,9 @@ async def distributed_system(
         # The servers verify tokens with an identity provider's public key; the bench signs them.
         jwt_public_key_file=identity_provider_key(work_dir / "idp"),
         **RATE_LIMIT,
-        kafka_enable_idempotence=False,  # Tansu's memory engine refuses the idempotent producer
+        # The producer as deployed (idempotent, acks=all); fetches wait the default 500 ms at most,
+        # and Apache Kafka answers as soon as data arrives.
         kafka_namespace=f"bench{uuid.uuid4().hex[:8]}.",
-        # Tansu holds every fetch for the whole wait, even when data has arrived (Apache Kafka
-        # answers at once), so the default 500 ms would measure Tansu, not us.
-        kafka_fetch_max_wait_ms=20,
         kafka_session_timeout_ms=1000,
         kafka_heartbeat_interval_ms=300,
         kafka_rebalance_timeout_ms=1000,
@@ -430,8 +428,10 @@ def run_mode(mode: str, count: int) -> ModeResult:
         if mode == "embedded":
             return asyncio.run(_measured(embedded_system(work_dir), mode, count))
         # postgres_database() runs its own event loop, so it must be entered outside ours.
-        with postgres_database() as database_url, tansu_broker(work_dir) as bootstrap:
-            return asyncio.run(_measured(distributed_system(database_url, bootstrap, work_dir), mode, count))
+        with postgres_database() as database_url, apache_kafka(work_dir / "kafka") as broker:
+            return asyncio.run(
+                _measured(distributed_system(database_url, broker.bootstrap, work_dir), mode, count)
+            )
 
 
 async def _measured(

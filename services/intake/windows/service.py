@@ -21,7 +21,8 @@ CATCHMENT_SEPARATOR = "・"  # as the plans write several areas: 音更中学校
 
 async def follow_directory_entry(*, session: AsyncSession, event: ResourceChange) -> None:
     """Apply one directory change to the window it concerns (if any). Unscoped: the system acts."""
-    window = await session.get(Window, event.resource_id)
+    # Locked: two deliveries of one entry's events (a rebalance) must not let an older one win.
+    window = await session.get(Window, event.resource_id, with_for_update=True)
     if window is not None and window.resource_version >= event.resource_version:
         return  # what we hold is as new or newer
     is_window = event.kind == WINDOW_KIND

@@ -1,0 +1,81 @@
+"""The directory's If-Match writes under real concurrency on PostgreSQL: of N edits (or retirements)
+holding one ETag at the same moment, one goes through, the rest get 412, and one event leaves."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from services.directory.db import messaging
+from services.embedded import create_app
+from shared.runtime import runtimes_of
+from shared.settings import Settings
+from tests.support.builders import OTOFUKE_TOWN
+from tests.support.concurrency_contract import N, together
+from tests.support.tokens import bearer
+
+RESOURCES = "/directory/v1/resources"
+BODY = {
+    "name": "ふれあいサロン東",
+    "name_kana": "フレアイサロンヒガシ",
+    "kind": "community_program",
+    "field": "other",
+    "areas": [{"kind": "municipality", "name": "町内一円"}],
+}
+
+
+@pytest.fixture
+async def directory(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    app = create_app(settings.model_copy(update={"services": ["directory"]}))
+    async with app.router.lifespan_context(app):
+        headers = bearer(settings, "directory_editor", org=OTOFUKE_TOWN)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://pg", headers=headers) as http:
+            yield http, app
+
+
+async def event_names(app: FastAPI, resource_id: str) -> Counter[str]:
+    async with runtimes_of(app)["directory"].db.transaction() as session:
+        rows = (
+            await session.execute(select(messaging.outbox).where(messaging.outbox.c.key == resource_id))
+        ).all()
+    return Counter(row.event_type.split(".")[-2] for row in rows)
+
+
+async def test_simultaneous_edits_with_one_etag_give_one_200_and_the_rest_412(directory) -> None:
+    http, app = directory
+    created = (await http.post(RESOURCES, json=BODY)).json()
+    path = f"{RESOURCES}/{created['id']}"
+
+    responses = await together(
+        *(
+            http.put(
+                path, json={**BODY, "name": f"ふれあいサロン東{i}"}, headers={"If-Match": created["etag"]}
+            )
+            for i in range(N)
+        )
+    )
+
+    assert Counter(r.status_code for r in responses) == {200: 1, 412: N - 1}, [r.text for r in responses]
+    (winner,) = [r.json() for r in responses if r.status_code == 200]
+    assert winner["version"] == 2
+    history = (await http.get(f"{path}/history")).json()
+    assert [h["version"] for h in history] == [1, 2]
+    assert history[1]["snapshot"]["name"] == winner["name"]
+    assert await event_names(app, created["id"]) == {"ResourcePublished": 1, "ResourceUpdated": 1}
+
+
+async def test_simultaneous_retirements_with_one_etag_retire_once(directory) -> None:
+    http, app = directory
+    created = (await http.post(RESOURCES, json=BODY)).json()
+    path = f"{RESOURCES}/{created['id']}/retirement"
+
+    responses = await together(*(http.post(path, headers={"If-Match": created["etag"]}) for _ in range(N)))
+
+    assert Counter(r.status_code for r in responses) == {200: 1, 412: N - 1}, [r.text for r in responses]
+    assert await event_names(app, created["id"]) == {"ResourcePublished": 1, "ResourceRetired": 1}
