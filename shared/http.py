@@ -138,7 +138,8 @@ def health_router(prefix: str, checks: Callable[[Request], dict[str, Check]]) ->
                 results[name] = "ok"
             except Exception as exc:
                 ready = False
-                results[name] = f"failed: {type(exc).__name__}"
+                # Says what is not ready ("consumer group not joined yet: coordination").
+                results[name] = f"failed: {type(exc).__name__}: {exc}"[:300]
         return JSONResponse(
             {"status": "ok" if ready else "unavailable", "checks": results}, status_code=200 if ready else 503
         )

@@ -31,8 +31,6 @@ class MessagingTables:
             Column("envelope", JSON, nullable=False),
             Column("created_at", UTCDateTime, nullable=False),
             Column("published_at", UTCDateTime, nullable=True),
-            Column("claim_token", String(64), nullable=True),
-            Column("claimed_until", UTCDateTime, nullable=True),
             Column("attempts", Integer, nullable=False, default=0),
             Column("last_error", Text, nullable=True),
             Index(

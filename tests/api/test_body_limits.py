@@ -110,3 +110,22 @@ async def test_a_body_just_under_the_limit_reaches_validation(client, app, setti
 
     assert_problem(response, status=422, slug="validation-error", fields={"notes": "string_too_long"})
     await assert_nothing_saved(app)
+
+
+async def test_a_body_that_is_not_utf8_is_400_naming_the_body_and_saves_nothing(client, app) -> None:
+    # Shift_JIS bytes where JSON must be UTF-8 (a partner system's default encoding, say).
+    raw = (
+        json.dumps(consultation_body(), ensure_ascii=False)
+        .encode("utf-8")
+        .replace("音更".encode(), "音更".encode("shift_jis"))
+    )
+
+    response = await client.post(CONSULTATIONS, content=raw, headers={"content-type": "application/json"})
+    english = await client.post(
+        CONSULTATIONS, content=raw, headers={"content-type": "application/json", **EN}
+    )
+
+    assert_problem(response, status=400, slug="malformed-body", fields={"body": "unreadable"})
+    assert "UTF-8" in response.json()["detail"]
+    assert english.json()["title"] == "The body cannot be read."
+    await assert_nothing_saved(app)

@@ -79,3 +79,26 @@ async def test_simultaneous_retirements_with_one_etag_retire_once(directory) -> 
 
     assert Counter(r.status_code for r in responses) == {200: 1, 412: N - 1}, [r.text for r in responses]
     assert await event_names(app, created["id"]) == {"ResourcePublished": 1, "ResourceRetired": 1}
+
+
+async def test_simultaneous_gazetteer_replacements_with_one_etag_give_one_200_and_the_rest_412(
+    directory,
+) -> None:
+    http, _app = directory
+    current = await http.get("/directory/v1/districts")
+    body = {
+        "municipality": "音更町",
+        "districts": [{"kind": "junior_high_district", "name": "音更中学校区"}],
+        "addresses": [{"town": "柏寿台", "district": "音更中学校区"}],
+    }
+
+    responses = await together(
+        *(
+            http.put("/directory/v1/districts", json=body, headers={"If-Match": current.headers["etag"]})
+            for _ in range(N)
+        )
+    )
+
+    assert Counter(r.status_code for r in responses) == {200: 1, 412: N - 1}, [r.text for r in responses]
+    after = await http.get("/directory/v1/districts")
+    assert after.headers["etag"] == next(r for r in responses if r.status_code == 200).headers["etag"]
