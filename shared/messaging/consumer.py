@@ -51,6 +51,7 @@ class EventConsumer:
         self.bus = bus
         self.max_attempts = settings.consumer_max_attempts
         self.backoff = settings.consumer_retry_backoff_seconds
+        self.publish_timeout = settings.outbox_publish_timeout_seconds
         self.handlers = {cls.cloudevent_type(): handler for cls, handler in handlers.items()}
         # Counters an operator (and the delivery tests) can read: applied, duplicate, retried, dead_lettered.
         self.stats: Counter[str] = Counter()
@@ -153,13 +154,18 @@ class EventConsumer:
             ("x-dead-letter-attempts", str(attempts).encode()),
         )
         try:
-            await self.bus.publish(
-                Message(
-                    topic=dead_letter_topic(self.service),
-                    key=message.key,
-                    value=message.value,
-                    headers=message.headers + extra,
-                )
+            # Bounded: with the broker away, the table row above is what counts; the consumer
+            # must not stall behind this copy.
+            await asyncio.wait_for(
+                self.bus.publish(
+                    Message(
+                        topic=dead_letter_topic(self.service),
+                        key=message.key,
+                        value=message.value,
+                        headers=message.headers + extra,
+                    )
+                ),
+                timeout=self.publish_timeout,
             )
         except Exception:
             # The row above keeps the message; the topic copy is for other tools.
