@@ -6,9 +6,8 @@ arrives before its referral is remembered, and a support meeting's tax consent c
 `cases.consent_id`: the consent a case was opened under (from its stored scope).
 `support_meetings.consultation_id`: whose consultation a meeting's tax consent belongs to.
 
-Revision ID: aef03c0ac78d
+Revision ID: 0003_consents_organisations
 Revises: 0002_longer_window_codes
-Create Date: 2026-12-01 20:06:03.458717
 """
 
 from collections.abc import Sequence
@@ -69,21 +68,32 @@ def upgrade() -> None:
 
 
 def _backfill_from_cases() -> None:
-    """Cases opened before this revision carry their consent's scope in `consent` (JSON)."""
-    if op.get_bind().dialect.name == "sqlite":
-        field = "json_extract(consent, '$.{}')"
-    else:
-        field = "(consent::jsonb ->> '{}')"
-    op.execute(f"UPDATE cases SET consent_id = {field.format('consent_id')}")
-    classes = (
-        "min(json_extract(consent, '$.data_classes'))"
-        if op.get_bind().dialect.name == "sqlite"
-        else "min((consent::jsonb -> 'data_classes')::text)::json"
+    """Cases opened before this revision carry their consent's scope in `consent` (JSON). A consent
+    withdrawn on one of its cases is withdrawn on all of them (a withdrawal lost on the way, the
+    defect this revision closes, is then applied where another case got it)."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+
+    def text_of(key: str) -> str:
+        return f"json_extract(consent, '$.{key}')" if sqlite else f"(consent::jsonb ->> '{key}')"
+
+    def json_of(key: str) -> str:
+        if sqlite:
+            return f"min(json_extract(consent, '$.{key}'))"
+        return f"min((consent::jsonb -> '{key}')::text)::json"
+
+    op.execute(f"UPDATE cases SET consent_id = {text_of('consent_id')}")
+    op.execute(
+        "INSERT INTO consents (consent_id, tenant_id, consultation_id, purposes, data_classes, "
+        "organisations, withdrawn_at) "
+        f"SELECT consent_id, min(tenant_id), min(consultation_id), {json_of('purposes')}, "
+        f"{json_of('data_classes')}, {json_of('organisations')}, min(consent_withdrawn_at) "
+        "FROM cases WHERE consent_id IS NOT NULL GROUP BY consent_id"
     )
     op.execute(
-        "INSERT INTO consents (consent_id, tenant_id, consultation_id, data_classes, withdrawn_at) "
-        f"SELECT consent_id, min(tenant_id), min(consultation_id), {classes}, min(consent_withdrawn_at) "
-        "FROM cases WHERE consent_id IS NOT NULL GROUP BY consent_id"
+        "UPDATE cases SET consent_withdrawn_at = (SELECT withdrawn_at FROM consents "
+        "WHERE consents.consent_id = cases.consent_id) "
+        "WHERE consent_withdrawn_at IS NULL AND consent_id IN "
+        "(SELECT consent_id FROM consents WHERE withdrawn_at IS NOT NULL)"
     )
 
 

@@ -1,0 +1,22 @@
+"""The reliability revisions' data steps on PostgreSQL."""
+
+from __future__ import annotations
+
+from shared.db import Database
+from tests.support import data_migrations
+
+
+async def test_duplicate_open_referrals_are_settled_before_the_unique_index(database_url: str) -> None:
+    db = Database(database_url, schema="intake")
+    try:
+        await data_migrations.duplicate_open_referrals_are_settled_before_the_unique_index(db)
+    finally:
+        await db.dispose()
+
+
+async def test_a_withdrawal_on_one_case_reaches_every_case_of_its_consent(database_url: str) -> None:
+    db = Database(database_url, schema="coordination")
+    try:
+        await data_migrations.a_withdrawal_known_on_one_case_is_applied_to_every_case_of_its_consent(db)
+    finally:
+        await db.dispose()

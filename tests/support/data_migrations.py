@@ -1,0 +1,125 @@
+"""Data left by the defects the reliability revisions close, and what those revisions make of it:
+run on SQLite (tests/migrations) and PostgreSQL (tests/integration) alike."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from shared.db import Database
+from shared.migrations import upgrade
+from tests.migrations.test_migrations_match_models import definition_of
+
+T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+T1 = datetime(2026, 11, 20, 1, 5, tzinfo=UTC)
+
+
+async def _insert(db: Database, sql: str, rows: list[dict[str, object]]) -> None:
+    async with db.engine.begin() as conn:
+        for row in rows:
+            await conn.execute(text(sql), row)
+
+
+async def duplicate_open_referrals_are_settled_before_the_unique_index(db: Database) -> None:
+    """Two referrals of one consultation still open (the double click): the first stays open."""
+    migrations = definition_of("intake").migrations
+    await upgrade(db, migrations, "5c2e9a71d0b3")
+    await _insert(
+        db,
+        "INSERT INTO windows (code, tenant_id, name, field, active, resource_version) "
+        "VALUES ('w', '016314', '窓口', 'other', true, 1)",
+        [{}],
+    )
+    consultation_sql = (
+        "INSERT INTO consultations (id, tenant_id, organisation_id, window_code, received_at, channel, "
+        "person_name, person_name_kana, person, household, concerns, main_concern, welfare_fields, "
+        "concern_index, field_index, urgency, created_at, version) VALUES (:id, '016314', 'org', 'w', :t, "
+        "'counter', 'n', 'n', '{}', '[]', '[]', 'income', '[]', '', '', 'normal', :t, 1)"
+    )
+    await _insert(db, consultation_sql, [{"id": "c-1", "t": T0}, {"id": "c-2", "t": T0}])
+    consent_sql = (
+        "INSERT INTO consents (id, tenant_id, organisation_id, consultation_id, purposes, data_classes, "
+        "organisations, obtained_at, method, obtained_by, explained, valid_from, recorded_at, version) "
+        "VALUES (:id, '016314', 'org', :c, '[]', '[]', '[]', :t, 'written', 'x', true, :t, :t, 1)"
+    )
+    await _insert(db, consent_sql, [{"id": "k-1", "c": "c-1", "t": T0}, {"id": "k-2", "c": "c-2", "t": T0}])
+    referral_sql = (
+        "INSERT INTO referrals (id, tenant_id, organisation_id, consultation_id, consent_id, window_code, "
+        "status, referred_at) VALUES (:id, '016314', 'org', :c, :k, 'w', :status, :t)"
+    )
+    await _insert(
+        db,
+        referral_sql,
+        [
+            {"id": "r-first", "c": "c-1", "k": "k-1", "status": "sent", "t": T0},
+            {"id": "r-second", "c": "c-1", "k": "k-1", "status": "accepted", "t": T1},
+            {"id": "r-other", "c": "c-2", "k": "k-2", "status": "sent", "t": T1},
+        ],
+    )
+
+    await upgrade(db, migrations)
+
+    async with db.engine.connect() as conn:
+        rows = dict((await conn.execute(text("SELECT id, status FROM referrals"))).all())
+        reason = await conn.scalar(text("SELECT status_reason FROM referrals WHERE id = 'r-second'"))
+    assert rows == {"r-first": "sent", "r-second": "returned", "r-other": "sent"}
+    assert "重複" in reason
+
+
+async def a_withdrawal_known_on_one_case_is_applied_to_every_case_of_its_consent(db: Database) -> None:
+    migrations = definition_of("coordination").migrations
+    await upgrade(db, migrations, "0002_longer_window_codes")
+    consent = {
+        "consent_id": "k-1",
+        "purposes": ["collaboration"],
+        "data_classes": ["identity", "tax"],
+        "organisations": [],
+        "obtained_at": T0.isoformat(),
+        "method": "written",
+    }
+    case_sql = (
+        "INSERT INTO cases (id, tenant_id, case_number, referral_id, consultation_id, window_code, "
+        "referring_organisation_id, parties, party_index, status, urgency, concerns, welfare_fields, "
+        "consent, consent_withdrawn_at, referred_at, opened_at, version) "
+        "VALUES (:id, '016314', :n, :r, 'c-1', 'w', 'org', "
+        """'["org"]', '|org|', 'open', 'normal', '[]', '[]', :consent, :withdrawn, :t, :t, 1)"""
+    )
+    await _insert(
+        db,
+        case_sql,
+        [
+            {
+                "id": "case-1",
+                "n": "2026-00001",
+                "r": "r-1",
+                "consent": json.dumps(consent),
+                "withdrawn": T1,
+                "t": T0,
+            },
+            {
+                "id": "case-2",
+                "n": "2026-00002",
+                "r": "r-2",
+                "consent": json.dumps(consent),
+                "withdrawn": None,
+                "t": T0,
+            },
+        ],
+    )
+
+    await upgrade(db, migrations)
+
+    async with db.engine.connect() as conn:
+        withdrawn = dict((await conn.execute(text("SELECT id, consent_withdrawn_at FROM cases"))).all())
+        known = (
+            await conn.execute(text("SELECT consent_id, purposes, data_classes, withdrawn_at FROM consents"))
+        ).one()
+        consent_ids = set((await conn.execute(text("SELECT consent_id FROM cases"))).scalars())
+    assert all(value is not None for value in withdrawn.values()), withdrawn
+    assert consent_ids == {"k-1"}
+    assert known.consent_id == "k-1"
+    as_list = [json.loads(v) if isinstance(v, str) else v for v in (known.purposes, known.data_classes)]
+    assert as_list == [["collaboration"], ["identity", "tax"]]
+    assert known.withdrawn_at is not None
