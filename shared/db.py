@@ -44,6 +44,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def is_unique_violation(error: BaseException) -> bool:
+    """A unique key refused the write (PostgreSQL SQLSTATE 23505, SQLite's UNIQUE constraint)."""
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) == "23505" or getattr(original, "pgcode", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(original)
+
+
 class Versioned:
     """A shared record written with If-Match. Its version is SQLAlchemy's version_id_col: every ORM
     UPDATE says `WHERE version = :read` and bumps it, so of two writers that read the same version the

@@ -359,9 +359,14 @@ class ConcurrentWrite(DomainError):
 
 
 async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    # A unique key or constraint refused the write: two requests raced for one thing, and the
-    # database let one through. The loser is told so; nothing of its request was saved.
-    return await render_domain_error(request, ConcurrentWrite())
+    # A unique key refused the write: two requests raced for one thing, and the database let one
+    # through. The loser is told so; nothing of its request was saved. Any other integrity error
+    # (a NOT NULL, a foreign key) is a bug, and answered as one.
+    from shared.db import is_unique_violation  # shared.db imports settings; keep errors light
+
+    if is_unique_violation(exc):
+        return await render_domain_error(request, ConcurrentWrite())
+    return await _on_unexpected(request, exc)
 
 
 async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:

@@ -7,6 +7,7 @@ runtimes behind one FastAPI app.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -159,7 +160,10 @@ def _lifespan(
                 await runtime.stop()
             await the_bus.stop()
             for runtime in runtimes.values():
-                await runtime.dispose()
+                try:
+                    await asyncio.wait_for(runtime.dispose(), timeout=15)
+                except TimeoutError:
+                    log.warning("the database pool of %s did not close within 15 s", runtime.name)
 
     return lifespan
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
@@ -19,6 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from shared.bus.base import Delivery, Message
+from shared.http import NotReady
 from shared.outage import Outage, quiet_repeats_of
 from shared.settings import Settings
 
@@ -27,8 +28,15 @@ log = logging.getLogger(__name__)
 _RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
-class BusNotReady(RuntimeError):
-    """The bus has not (yet, or no longer) reached the broker."""
+def _reraise_if_cancelling() -> None:
+    """A library may turn our cancellation into an error of its own; stop all the same."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+class BusNotReady(NotReady):
+    """The bus has not reached the broker yet, or its consumer groups have not joined yet."""
 
 
 class _Assignment(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -36,7 +44,8 @@ class _Assignment(ConsumerRebalanceListener):  # type: ignore[misc]
         self.group = group
 
     async def on_partitions_revoked(self, revoked: object) -> None:
-        self.group.ready.clear()
+        # A rebalance (a replica starting or stopping) is not unreadiness: keep serving.
+        pass
 
     async def on_partitions_assigned(self, assigned: object) -> None:
         self.group.ready.set()
@@ -49,8 +58,8 @@ class _Group:
     deliver: Delivery
     client: AIOKafkaConsumer | None = None
     task: asyncio.Task[None] | None = None
-    # Set once the group has joined and has its partitions (with more members than partitions, a
-    # member may get none: it is ready all the same).
+    # Set once the group has first joined (with more members than partitions, a member may get no
+    # partition: it is ready all the same); later rebalances leave it set.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -109,6 +118,7 @@ class KafkaBus:
             except Exception as exc:
                 with contextlib.suppress(Exception):
                     await producer.stop()
+                _reraise_if_cancelling()
                 self.outage.failed(exc)
                 await asyncio.sleep(_RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)])
                 attempt += 1
@@ -124,8 +134,8 @@ class KafkaBus:
         if not self._topics:
             return
         admin = AIOKafkaAdminClient(bootstrap_servers=self._servers, client_id=f"{self._client_id}-admin")
-        await admin.start()
         try:
+            await admin.start()
             existing = set(await admin.list_topics())
             missing = sorted(self._topics - existing)
             for topic in missing:
@@ -140,7 +150,8 @@ class KafkaBus:
                         ]
                     )
         finally:
-            await admin.close()
+            with contextlib.suppress(Exception):
+                await admin.close()
 
     def _consumer_client(self, group: _Group) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
@@ -173,8 +184,8 @@ class KafkaBus:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                _reraise_if_cancelling()
                 outage.failed(exc)
-                group.ready.clear()
                 with contextlib.suppress(Exception):
                     await client.stop()
                 await asyncio.sleep(_RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)])
@@ -217,18 +228,37 @@ class KafkaBus:
         await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout=5)
 
     async def stop(self) -> None:
+        """Every step bounded: a shutdown must not hang on a broker that is away or a library task
+        that does not take its cancellation."""
         if self._connecting is not None:
-            self._connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._connecting
+            await _cancel(self._connecting, "connecting to Kafka")
         for group in self._groups:
             if group.task is not None:
-                group.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await group.task
+                await _cancel(group.task, f"consumer group {group.consumer}")
             if group.client is not None:
-                with contextlib.suppress(Exception):
-                    await group.client.stop()
+                await _bounded(group.client.stop(), f"stopping consumer {group.consumer}")
         if self._producer is not None:
-            await self._producer.stop()
+            # Flushes what is still queued; bounded, since a broker away would hold it for 40 s.
+            await _bounded(self._producer.stop(), "stopping the producer")
             self._producer = None
+
+
+_SHUTDOWN_STEP_SECONDS = 10.0
+
+
+async def _bounded(step: Awaitable[object], what: str) -> None:
+    try:
+        await asyncio.wait_for(step, timeout=_SHUTDOWN_STEP_SECONDS)
+    except TimeoutError:
+        log.warning("%s did not finish within %.0f s; shutting down anyway", what, _SHUTDOWN_STEP_SECONDS)
+    except Exception as exc:
+        log.warning("%s failed at shutdown: %s", what, exc)
+
+
+async def _cancel(task: asyncio.Task[None], what: str) -> None:
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=_SHUTDOWN_STEP_SECONDS)
+    if not done:
+        log.warning("%s did not stop within %.0f s; left behind", what, _SHUTDOWN_STEP_SECONDS)
+    elif not task.cancelled() and task.exception() is not None:
+        log.warning("%s ended with %s", what, task.exception())

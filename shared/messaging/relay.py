@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,8 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 _MAX_BACKOFF_SECONDS = 5.0
+# pg_try_advisory_xact_lock(space, key): the relays' key space ("OUTB").
+_OUTBOX_LOCK_SPACE = 0x4F555442
 
 
 @dataclass(frozen=True)
@@ -71,15 +74,17 @@ class OutboxRelay:
             self.tables.commit_listeners.remove(self.wake)
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Bounded: a pass stuck in a driver call must not hold the shutdown.
+            done, _ = await asyncio.wait({self._task}, timeout=10)
+            if not done:
+                log.warning("outbox relay of %s did not stop within 10 s", self.service)
             self._task = None
 
     async def _run(self) -> None:
         while True:
             try:
-                while await self.publish_pending() == self.batch_size:
-                    pass
+                while await self.publish_pending() > 0:
+                    pass  # more may wait: a full batch, or a pass cut short by its time budget
             except asyncio.CancelledError:
                 raise
             except RelayBlocked:
@@ -119,15 +124,22 @@ class OutboxRelay:
             raise RelayBlocked(
                 f"outbox row {result.failed} of {self.service} not published"
             ) from result.error
-        if rows:
-            self.outage.recovered()
-            self._backoff = 0.0
+        self.outage.recovered()
+        self._backoff = 0.0
         return len(result.published)
 
     async def _lead(self, session: AsyncSession) -> bool:
-        """Only one relay of a service publishes at a time; the others find the lock taken."""
+        """Only one relay of a service publishes at a time; the others find the lock taken.
+
+        The two-key form (a key space of its own, apart from the audit trail's one-key locks). A
+        relay frozen mid-pass (a paused VM) would keep the lock; PostgreSQL ends its transaction
+        once it has idled three publish timeouts, and another relay takes over.
+        """
+        idle_ms = int(self.publish_timeout * 3 * 1000)
+        await session.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {idle_ms}"))
         got = await session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(hashtext('outbox:' || coalesce(current_schema(), '')))")
+            text("SELECT pg_try_advisory_xact_lock(:space, hashtext(coalesce(current_schema(), '')))"),
+            {"space": _OUTBOX_LOCK_SPACE},
         )
         return bool(got)
 
@@ -143,11 +155,14 @@ class OutboxRelay:
 
     async def _publish(self, rows: Sequence[Any]) -> PassResult:
         published: list[int] = []
+        started = time.monotonic()
         for row in rows:
-            envelope = CloudEvent.model_validate(row.envelope)
-            key, value, headers = envelope.to_kafka()
-            message = Message(topic=row.topic, key=key, value=value, headers=tuple(headers))
+            if published and time.monotonic() - started > self.publish_timeout:
+                break  # a slow broker: the rest in the next pass, so no pass holds its lock for long
             try:
+                envelope = CloudEvent.model_validate(row.envelope)
+                key, value, headers = envelope.to_kafka()
+                message = Message(topic=row.topic, key=key, value=value, headers=tuple(headers))
                 await asyncio.wait_for(self.bus.publish(message), timeout=self.publish_timeout)
             except asyncio.CancelledError:
                 raise

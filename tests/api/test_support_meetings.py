@@ -119,7 +119,9 @@ async def test_a_made_up_tax_consent_id_is_refused(client, app, officer) -> None
 
 
 async def test_a_tax_consent_needs_the_persons_consultation(client, app, officer) -> None:
-    known = await consent_known(client, officer, data_classes=["identity", "tax"])
+    known = await consent_known(
+        client, officer, data_classes=["identity", "tax"], purposes=["support_meeting"]
+    )
 
     response = await client.post(
         MEETINGS,
@@ -147,7 +149,9 @@ async def _with_tax(
 async def test_the_persons_standing_tax_consent_is_accepted_and_its_withdrawal_then_refused(
     client, app, officer
 ) -> None:
-    known = await consent_known(client, officer, data_classes=["identity", "tax"])
+    known = await consent_known(
+        client, officer, data_classes=["identity", "tax"], purposes=["support_meeting"]
+    )
     consultation_id, consent = known["consultation"]["id"], known["consent"]
 
     async def accepted() -> httpx.Response | None:
@@ -177,10 +181,39 @@ async def test_the_persons_standing_tax_consent_is_accepted_and_its_withdrawal_t
         fields={"tax_consent_id": "consent_withdrawn"},
     )
     assert await meetings_saved(app) == 1
+    # The record stays, but its tax information is no longer shown to the members.
+    seen = await client.get(f"{MEETINGS}/{created.json()['id']}", headers=officer)
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["tax_information"] is None
+    assert seen.json()["discussion"] == "民生委員から見守りの報告"
+    listed = (await client.get(MEETINGS, headers=officer)).json()
+    assert [m["tax_information"] for m in listed if m["id"] == created.json()["id"]] == [None]
+
+
+async def test_a_consent_given_for_collaboration_only_does_not_reach_a_support_meeting(
+    client, app, officer
+) -> None:
+    known = await consent_known(client, officer, data_classes=["identity", "concerns", "tax"])
+    consultation_id, consent_id = known["consultation"]["id"], known["consent"]["id"]
+
+    async def answered() -> httpx.Response | None:
+        response = await _with_tax(client, officer, consultation_id, consent_id)
+        codes = {e["code"] for e in response.json().get("errors", [])}
+        return response if "unknown_consent" not in codes else None  # until coordination has heard of it
+
+    assert_problem(
+        await eventually(answered),
+        status=422,
+        slug="validation-error",
+        fields={"tax_consent_id": "consent_not_for_support_meeting"},
+    )
+    assert await meetings_saved(app) == 0
 
 
 async def test_a_consent_that_does_not_name_tax_is_refused(client, app, officer) -> None:
-    known = await consent_known(client, officer, data_classes=["identity", "concerns"])
+    known = await consent_known(
+        client, officer, data_classes=["identity", "concerns"], purposes=["support_meeting"]
+    )
     consultation_id, consent_id = known["consultation"]["id"], known["consent"]["id"]
 
     async def answered() -> httpx.Response | None:
@@ -199,7 +232,9 @@ async def test_a_consent_that_does_not_name_tax_is_refused(client, app, officer)
 
 
 async def test_another_persons_tax_consent_is_refused(client, app, officer) -> None:
-    known = await consent_known(client, officer, data_classes=["identity", "tax"])
+    known = await consent_known(
+        client, officer, data_classes=["identity", "tax"], purposes=["support_meeting"]
+    )
     someone_else = await record_consultation(client)
 
     response = await _with_tax(client, officer, someone_else["id"], known["consent"]["id"])
@@ -211,7 +246,7 @@ async def test_another_persons_tax_consent_is_refused(client, app, officer) -> N
 
 
 async def test_a_consent_recorded_by_intake_reaches_coordination_without_personal_data(client, app) -> None:
-    known = await consent_known(client, {}, data_classes=["identity", "tax"])
+    known = await consent_known(client, {}, data_classes=["identity", "tax"], purposes=["support_meeting"])
     intake = runtimes_of(app)["intake"]
     outbox = intake.definition.messaging.outbox
     async with intake.db.transaction() as session:

@@ -37,6 +37,8 @@ def consent(**overrides: Any) -> ConsentFacts:
         "tenant_id": "016314",
         "consultation_id": "c-1",
         "data_classes": ["identity", "tax"],
+        "purposes": ["support_meeting"],
+        "organisations": [],
         "valid_from": NOW - timedelta(days=1),
         "withdrawn_at": None,
     }
@@ -103,6 +105,8 @@ def test_a_tax_consent_needs_the_persons_consultation() -> None:
         (consent(data_classes=None), "unknown_consent"),  # only its withdrawal is known
         (consent(withdrawn_at=NOW - timedelta(hours=1)), "consent_withdrawn"),
         (consent(data_classes=["identity", "concerns"]), "consent_without_tax"),
+        (consent(purposes=["collaboration"]), "consent_not_for_support_meeting"),
+        (consent(purposes=None), "consent_not_for_support_meeting"),  # scope not known yet
         (consent(valid_from=NOW + timedelta(days=1)), "consent_not_yet_valid"),
     ],
 )
@@ -116,3 +120,23 @@ def test_a_tax_consent_must_be_the_persons_standing_consent_naming_tax(
 def test_the_persons_standing_tax_consent_passes() -> None:
     facts = meeting(consultation_id="c-1", tax_information="住民税の滞納", tax_consent_id="k-1")
     assert problems(facts, consent()) == {}
+
+
+def test_a_consent_naming_organisations_lets_the_tax_information_go_to_those_only() -> None:
+    facts = meeting(
+        members=[TOWN, SHAKYO, "016314-willwork"],
+        consultation_id="c-1",
+        tax_information="住民税の滞納",
+        tax_consent_id="k-1",
+    )
+    known = {**KNOWN, "016314-willwork": "016314"}
+    named = consent(organisations=[SHAKYO])
+
+    try:
+        check_meeting(facts, today=TODAY, now=NOW, member_tenants=known, tax_consent=named)
+    except InvalidInput as refused:
+        found = {p.field: p.code for p in refused.fields}
+    else:
+        found = {}
+
+    assert found == {"members[2]": "not_in_consent"}  # the convener (TOWN) holds it already

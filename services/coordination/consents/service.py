@@ -89,5 +89,7 @@ async def note_withdrawal(
     )
 
 
-async def find_consent(*, session: AsyncSession, consent_id: str) -> KnownConsent | None:
-    return await session.get(KnownConsent, consent_id, populate_existing=True)
+async def find_consent(*, session: AsyncSession, consent_id: str, lock: bool = False) -> KnownConsent | None:
+    return await session.get(
+        KnownConsent, consent_id, populate_existing=True, with_for_update={"read": True} if lock else None
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coordination.organisations.models import KnownOrganisation
@@ -24,7 +24,16 @@ async def note_organisation(
             _TABLE,
             {"id": organisation_id, "tenant_id": tenant_id, "name": name, "noted_at": at},
             key=["id"],
-            changes=lambda offered: {"name": func.coalesce(offered.name, _TABLE.c.name)},
+            # Events of different entries arrive in any order: only a newer one renames.
+            changes=lambda offered: {
+                "name": case(
+                    (offered.noted_at >= _TABLE.c.noted_at, func.coalesce(offered.name, _TABLE.c.name)),
+                    else_=func.coalesce(_TABLE.c.name, offered.name),
+                ),
+                "noted_at": case(
+                    (offered.noted_at > _TABLE.c.noted_at, offered.noted_at), else_=_TABLE.c.noted_at
+                ),
+            },
         )
     )
 

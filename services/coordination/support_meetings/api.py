@@ -64,7 +64,8 @@ async def get_support_meeting(
     async with db.transaction(scope=access.scope) as session:
         meeting = await service.get_support_meeting(session=session, meeting_id=meeting_id)
         await audit(session, access, meeting.id)
-        return SupportMeetingOut.model_validate(meeting)
+        (shown,) = await service.as_shown(session=session, meetings=[meeting])
+        return shown
 
 
 @router.get(
@@ -79,4 +80,4 @@ async def list_support_meetings(
     async with db.transaction(scope=access.scope) as session:
         meetings = await service.list_support_meetings(session=session, limit=limit)
         await audit(session, access)
-        return [SupportMeetingOut.model_validate(m) for m in meetings]
+        return await service.as_shown(session=session, meetings=meetings)

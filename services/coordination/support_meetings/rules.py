@@ -23,6 +23,9 @@ class ConsentFacts:
     tenant_id: str
     consultation_id: str
     data_classes: Sequence[str] | None  # None: only its withdrawal has arrived so far
+    purposes: Sequence[str] | None
+    # Who the person agreed may receive it; empty: the agencies the support needs (national form).
+    organisations: Sequence[str] | None
     valid_from: datetime | None
     withdrawn_at: datetime | None
 
@@ -132,9 +135,30 @@ def _tax_problems(meeting: MeetingFacts, consent: ConsentFacts | None, now: date
             )
         ]
     refusal = _tax_consent_refusal(meeting, consent, now)
-    if refusal is None:
+    if refusal is not None:
+        return [FieldProblem("tax_consent_id", refusal[0], refusal[1])]
+    assert consent is not None
+    return _members_outside_consent(meeting, consent)
+
+
+def _members_outside_consent(meeting: MeetingFacts, consent: ConsentFacts) -> list[FieldProblem]:
+    """A consent naming organisations lets the tax information go to those only (the convening
+    municipality holds it already)."""
+    named = set(consent.organisations or ())
+    if not named:
         return []
-    return [FieldProblem("tax_consent_id", refusal[0], refusal[1])]
+    return [
+        FieldProblem(
+            f"members[{index}]",
+            Text(
+                f"本人の同意は {member} への税情報の提供を含んでいません。",
+                f"The person's consent does not let tax information go to {member}.",
+            ),
+            "not_in_consent",
+        )
+        for index, member in enumerate(meeting.members)
+        if member != meeting.convened_by and member not in named
+    ]
 
 
 def _tax_consent_refusal(
@@ -155,6 +179,14 @@ def _tax_consent_refusal(
         )
     if consent.withdrawn_at is not None:
         return (Text("この同意は撤回されています。", "That consent has been withdrawn."), "consent_withdrawn")
+    if "support_meeting" not in (consent.purposes or ()):
+        return (
+            Text(
+                "この同意は支援会議での共有（support_meeting）を目的に含んでいません。",
+                "That consent was not given for sharing in a support meeting (purpose `support_meeting`).",
+            ),
+            "consent_not_for_support_meeting",
+        )
     if "tax" not in consent.data_classes:
         return (
             Text(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from services.coordination.consents import service as consents
 from services.coordination.organisations import service as organisations
 from services.coordination.support_meetings import rules
 from services.coordination.support_meetings.models import SupportMeeting
-from services.coordination.support_meetings.schemas import SupportMeetingCreate
+from services.coordination.support_meetings.schemas import SupportMeetingCreate, SupportMeetingOut
 from shared.db import new_id
 from shared.errors import NotFound, Text
 
@@ -66,16 +67,38 @@ async def record_support_meeting(
 async def _tax_consent(session: AsyncSession, consent_id: str | None) -> rules.ConsentFacts | None:
     if consent_id is None:
         return None
-    known = await consents.find_consent(session=session, consent_id=consent_id)
+    # FOR SHARE: a withdrawal arriving at the same moment waits for this meeting's commit (and then
+    # hides its tax information), rather than slipping between the check and the insert.
+    known = await consents.find_consent(session=session, consent_id=consent_id, lock=True)
     if known is None:
         return None
     return rules.ConsentFacts(
         tenant_id=known.tenant_id,
         consultation_id=known.consultation_id,
         data_classes=known.data_classes,
+        purposes=known.purposes,
+        organisations=known.organisations,
         valid_from=known.valid_from,
         withdrawn_at=known.withdrawn_at,
     )
+
+
+async def as_shown(*, session: AsyncSession, meetings: Sequence[SupportMeeting]) -> list[SupportMeetingOut]:
+    """The records as members see them: tax information only while the consent it was shared
+    under stands (a withdrawal hides it from then on; the record itself is kept)."""
+    consent_ids = {m.tax_consent_id for m in meetings if m.tax_consent_id}
+    withdrawn: set[str] = set()
+    for consent_id in consent_ids:
+        known = await consents.find_consent(session=session, consent_id=consent_id)
+        if known is None or known.withdrawn_at is not None:
+            withdrawn.add(consent_id)
+    shown = []
+    for meeting in meetings:
+        out = SupportMeetingOut.model_validate(meeting)
+        if meeting.tax_consent_id in withdrawn:
+            out = out.model_copy(update={"tax_information": None})
+        shown.append(out)
+    return shown
 
 
 async def get_support_meeting(*, session: AsyncSession, meeting_id: str) -> SupportMeeting:

@@ -18,7 +18,7 @@ from services.intake.referrals import rules
 from services.intake.referrals.models import Referral
 from services.intake.referrals.rules import ReferralStatus
 from services.intake.referrals.schemas import ReferralCreate
-from shared.db import new_id
+from shared.db import is_unique_violation, new_id
 from shared.errors import NotFound, Text
 from shared.events.catalog import (
     CaseReferred,
@@ -69,6 +69,8 @@ async def refer_to_collaboration(
     try:
         await session.flush()
     except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
         raise rules.AlreadyReferred() from exc
     await emit(session, messaging, case_referred(consultation, consent, referral))
     return referral
@@ -150,8 +152,14 @@ async def record_answer(
     case_id: str | None = None,
     case_number: str | None = None,
 ) -> Referral:
-    """Coordination answered: the window sees accepted, declined or returned (with the reason)."""
-    referral = await get_referral(session=session, referral_id=referral_id)
+    """Coordination answered: the window sees accepted, declined or returned (with the reason).
+
+    The row is locked: two answers delivered side by side (a consumer rebalance) apply one after
+    the other, so a later `returned` is never overwritten by an earlier `accepted`.
+    """
+    referral = await session.get(Referral, referral_id, with_for_update=True, populate_existing=True)
+    if referral is None:
+        raise ReferralNotFound()
     if status == ReferralStatus.accepted and referral.status == status and referral.case_id == case_id:
         return referral
     referral.status = rules.transition(referral.status, status).value
