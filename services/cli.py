@@ -57,6 +57,24 @@ async def _replay(settings: Settings, name: str) -> None:
         await runtime.dispose()
 
 
+async def _announce(settings: Settings, name: str) -> None:
+    """Write the service's current state to its outbox; its running relay publishes it."""
+    from services.directory.resources.service import announce_every_entry
+    from services.intake.consent.service import announce_every_consent
+    from shared.db import utcnow
+
+    db = Database(database_url(settings, name), schema=name)
+    try:
+        async with db.transaction() as session:
+            if name == "directory":
+                count = await announce_every_entry(session=session, now=utcnow())
+            else:
+                count = await announce_every_consent(session=session)
+        print(json.dumps({"service": name, "announced": count}))
+    finally:
+        await db.dispose()
+
+
 def _mint_token(parser: argparse.ArgumentParser, settings: Settings, args: argparse.Namespace) -> None:
     if settings.run_mode != "embedded":
         parser.error("mint-token is for embedded mode; distributed mode takes the identity provider's")
@@ -86,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     make.add_argument("-m", "--message", required=True)
     replay = commands.add_parser("replay-dead-letters", help="re-deliver a service's dead letters")
     replay.add_argument("--service", choices=SERVICE_NAMES, required=True)
+    announce = commands.add_parser(
+        "announce",
+        help="re-announce the current state as events (directory: every entry; intake: every consent), "
+        "for read models of other services that began after it",
+    )
+    announce.add_argument("--service", choices=["directory", "intake"], required=True)
     token = commands.add_parser("mint-token", help="embedded mode: a bearer token signed with the local key")
     roles = [r.value for r in Role]
     token.add_argument("--role", dest="roles", action="append", required=True, choices=roles)
@@ -104,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_make_migration(settings, args.service, args.message))
     elif args.command == "replay-dead-letters":
         asyncio.run(_replay(settings, args.service))
+    elif args.command == "announce":
+        asyncio.run(_announce(settings, args.service))
     elif args.command == "mint-token":
         _mint_token(parser, settings, args)
     elif args.command == "asyncapi":

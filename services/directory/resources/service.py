@@ -518,3 +518,22 @@ async def organization_names(session: AsyncSession, resources: list[Resource]) -
         return {}
     rows = await session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids)))
     return dict(rows.all())
+
+
+async def announce_every_entry(*, session: AsyncSession, now: datetime) -> int:
+    """Tell the other services every entry as it stands (ResourceUpdated at its current version),
+    for read models that began after the entries did (coordination's operators, say). Readers ignore
+    a version they already hold, so announcing twice changes nothing."""
+    organizations = {o.id: o for o in (await session.scalars(select(Organization))).all()}
+    resources = (await session.scalars(select(Resource).order_by(Resource.tenant_id, Resource.id))).all()
+    events = [
+        _resource_event(
+            "retired" if r.status != "active" else "updated",
+            r,
+            organizations.get(r.organization_id) if r.organization_id else None,
+            now,
+        )
+        for r in resources
+    ]
+    await emit_many(session, messaging, events)
+    return len(events)

@@ -16,7 +16,7 @@ from services.intake.db import messaging
 from shared.db import new_id
 from shared.errors import FieldProblem, InvalidInput, NotFound, Text
 from shared.events.catalog import ConsentRecorded, ConsentWithdrawn
-from shared.messaging.outbox import emit
+from shared.messaging.outbox import emit, emit_many
 from shared.writes import etag_of
 
 
@@ -59,22 +59,7 @@ async def record_consent(
     )
     session.add(consent)
     await session.flush()
-    await emit(
-        session,
-        messaging,
-        ConsentRecorded(
-            consent_id=consent.id,
-            consultation_id=consent.consultation_id,
-            tenant_id=consent.tenant_id,
-            organisation_id=consent.organisation_id,
-            purposes=data.purposes,
-            data_classes=data.data_classes,
-            organisations=consent.organisations,
-            obtained_at=consent.obtained_at,
-            valid_from=consent.valid_from,
-            method=consent.method,
-        ),
-    )
+    await emit(session, messaging, consent_recorded(consent))
     return consent
 
 
@@ -131,4 +116,40 @@ def to_out(consent: Consent, now: datetime) -> ConsentOut:
         withdrawal_reason=consent.withdrawal_reason,
         active=rules.is_active(consent, now),
         etag=etag_of(consent.id, consent.version),
+    )
+
+
+async def announce_every_consent(*, session: AsyncSession) -> int:
+    """Tell the other services every consent as it stands (ConsentRecorded, then ConsentWithdrawn
+    for a withdrawn one), for read models that began after the consents did (coordination's, say).
+    Both are idempotent at the receiver, so announcing twice changes nothing."""
+    events: list[ConsentRecorded | ConsentWithdrawn] = []
+    for consent in (await session.scalars(select(Consent).order_by(Consent.recorded_at))).all():
+        events.append(consent_recorded(consent))
+        if consent.withdrawn_at is not None:
+            events.append(
+                ConsentWithdrawn(
+                    consent_id=consent.id,
+                    consultation_id=consent.consultation_id,
+                    tenant_id=consent.tenant_id,
+                    withdrawn_at=consent.withdrawn_at,
+                )
+            )
+    await emit_many(session, messaging, events)
+    return len(events)
+
+
+def consent_recorded(consent: Consent) -> ConsentRecorded:
+    """The consent's scope as other services hear of it: no personal data (not who obtained it)."""
+    return ConsentRecorded(
+        consent_id=consent.id,
+        consultation_id=consent.consultation_id,
+        tenant_id=consent.tenant_id,
+        organisation_id=consent.organisation_id,
+        purposes=consent.purposes,  # type: ignore[arg-type]
+        data_classes=consent.data_classes,  # type: ignore[arg-type]
+        organisations=consent.organisations,
+        obtained_at=consent.obtained_at,
+        valid_from=consent.valid_from,
+        method=consent.method,
     )
