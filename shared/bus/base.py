@@ -21,8 +21,9 @@ class Message:
         return None
 
 
-# A consumer's entry point. It must not raise: retries and dead-lettering are its own business, so
-# that one bad message never blocks the ones behind it.
+# A consumer's entry point. Retries and dead-lettering are its own business, so that one bad message
+# never blocks the ones behind it; it raises only when it cannot handle any message now (its
+# database is away), and the bus then hands the message over again later.
 Delivery = Callable[[Message], Awaitable[None]]
 
 

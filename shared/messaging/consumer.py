@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus.base import Bus, Message
@@ -32,6 +33,19 @@ Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 
 class PermanentFailure(Exception):
     """The message can never be handled as it is: retrying would not help."""
+
+
+class RedeliverLater(Exception):
+    """The service cannot handle the message now (its database is away or busy): the bus must hand
+    it over again. The one exception a delivery raises."""
+
+
+def is_transient(error: BaseException) -> bool:
+    """Errors of the database's availability, not of the message: connection lost or refused, a
+    lock or pool wait timed out, a deadlock or serialisation failure to retry."""
+    if isinstance(error, OperationalError | InterfaceError | sqlalchemy_exc.TimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 class EventConsumer:
@@ -60,7 +74,7 @@ class EventConsumer:
         return sorted({model_for(t).topic() for t in self.handlers})
 
     async def deliver(self, message: Message) -> None:
-        """The bus's entry point; never raises."""
+        """The bus's entry point; raises only RedeliverLater (see there)."""
         try:
             envelope = CloudEvent.from_kafka(message.value, list(message.headers))
         except (ValueError, ValidationError) as exc:
@@ -73,6 +87,7 @@ class EventConsumer:
 
     async def _handle_with_retries(self, message: Message, envelope: CloudEvent, handler: Handler) -> None:
         error = ""
+        last: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
                 applied = await self.apply(envelope, handler)
@@ -82,11 +97,18 @@ class EventConsumer:
                 await self._dead_letter(message, envelope, str(exc), attempts=attempt)
                 return
             except Exception as exc:
+                last = exc
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("%s failed on %s (attempt %d): %s", self.service, envelope.id, attempt, error)
                 if attempt < self.max_attempts:
                     self.stats["retried"] += 1
                     await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+        if last is not None and is_transient(last):
+            # The database is away or busy, not the message wrong: no dead letter (a withdrawal
+            # parked there would leave a name visible until someone replays it). The bus hands it
+            # over again: Kafka from the committed offset, the in-process bus at the relay's retry.
+            self.stats["redelivery"] += 1
+            raise RedeliverLater(f"{self.service} could not handle {envelope.id} now: {error}") from last
         await self._dead_letter(message, envelope, error, attempts=self.max_attempts)
 
     async def apply(self, envelope: CloudEvent, handler: Handler) -> bool:
