@@ -9,16 +9,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from shared.events.registry import Event, register
+from shared.events.registry import Event, StrictWriter, register
 
 DataClass = Literal["identity", "contact", "household", "concerns", "notes", "tax"]
 Purpose = Literal["collaboration", "participation", "outreach", "support_meeting"]
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Part(StrictWriter):
+    """A nested part of an event: read tolerantly, written strictly, like the event itself."""
 
 
 class ConsentScope(_Part):

@@ -7,17 +7,38 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 
 from shared.events.envelope import SOURCE_PREFIX, CloudEvent
 
 TYPE_PREFIX = "jp.jusou."
 
 
-class Event(BaseModel):
-    """Base of every domain event. Subclasses set the ClassVars and declare `data` fields."""
+# Validation context of a reader: see StrictWriter.
+TOLERANT = {"tolerant_reader": True}
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class StrictWriter(BaseModel):
+    """Tolerant reader, strict writer (services are deployed one at a time): a reader validates
+    with `context=TOLERANT` and fields this version does not know yet (an optional field a newer
+    producer added) are ignored; any other validation (a producer building the event) refuses a
+    name the model does not declare, so producers emit exactly the declared schema. Personal data
+    never comes as such a field: a change that adds personal data is a new event version."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _declared_fields_only(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict) and not (info.context or {}).get("tolerant_reader"):
+            unknown = sorted(set(data) - set(cls.model_fields))
+            if unknown:
+                raise ValueError(f"{cls.__name__} declares no field {', '.join(unknown)}")
+        return data
+
+
+class Event(StrictWriter):
+    """Base of every domain event. Subclasses set the ClassVars and declare `data` fields."""
 
     name: ClassVar[str]  # past-tense fact, e.g. "CaseReferred"
     version: ClassVar[int] = 1
@@ -95,7 +116,7 @@ def model_for(cloudevent_type: str) -> type[Event]:
 
 def decode(envelope: CloudEvent) -> Event:
     """Validate an envelope's data against its registered model (raises on unknown or invalid)."""
-    return model_for(envelope.type).model_validate(envelope.data)
+    return model_for(envelope.type).model_validate(envelope.data, context=TOLERANT)
 
 
 def registered() -> dict[str, type[Event]]:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.bus.base import Bus, Message
 from shared.db import Database, new_id, utcnow
 from shared.events.envelope import CloudEvent
-from shared.events.registry import Event, dead_letter_topic, model_for
+from shared.events.registry import TOLERANT, Event, dead_letter_topic, model_for
 from shared.messaging.tables import MessagingTables
 from shared.settings import Settings
 
@@ -114,7 +114,7 @@ class EventConsumer:
     async def apply(self, envelope: CloudEvent, handler: Handler) -> bool:
         """Apply the effect once. Returns False when this event id was already processed."""
         try:
-            event = model_for(envelope.type).model_validate(envelope.data)
+            event = model_for(envelope.type).model_validate(envelope.data, context=TOLERANT)
         except ValidationError as exc:
             raise PermanentFailure(f"invalid {envelope.type} data: {exc}") from exc
         try:

@@ -138,12 +138,39 @@ def test_decode_validates_the_data_against_the_model() -> None:
         decode(broken)
 
 
-def test_decode_refuses_data_fields_the_model_does_not_know() -> None:
+def test_a_reader_ignores_data_fields_its_version_does_not_know() -> None:
+    # A newer producer added an optional field (never personal data: that is a new version).
     envelope = case_opened().to_cloudevent()
-    extended = envelope.model_copy(update={"data": {**envelope.data, "person": {"name": "音更 花子"}}})
+    extended = envelope.model_copy(update={"data": {**envelope.data, "case_manager": "016314-town"}})
 
-    with pytest.raises(ValidationError):
-        decode(extended)
+    event = decode(extended)
+
+    assert event == case_opened()
+    assert "case_manager" not in event.model_dump()
+
+
+def test_a_producer_cannot_write_a_field_the_model_does_not_declare() -> None:
+    with pytest.raises(ValidationError, match="declares no field person"):
+        CaseOpened.model_validate({**case_opened().model_dump(), "person": {"name": "音更 花子"}})
+    with pytest.raises(ValidationError, match="declares no field nickname"):
+        ConsentScope(
+            consent_id="c",
+            purposes=["collaboration"],
+            data_classes=["identity"],
+            organisations=[],
+            obtained_at=datetime(2026, 11, 20, tzinfo=UTC),
+            method="written",
+            nickname="はなちゃん",  # type: ignore[call-arg]
+        )
+
+
+def test_a_nested_part_is_read_tolerantly_too() -> None:
+    envelope = case_referred().to_cloudevent()
+    data = {**envelope.data, "consent": {**envelope.data["consent"], "renewal_due": "2027-11-20"}}
+
+    event = decode(envelope.model_copy(update={"data": data}))
+
+    assert event == case_referred()
 
 
 def test_an_unknown_event_type_is_refused() -> None:
