@@ -35,6 +35,7 @@ from shared.events.registry import Event, dead_letter_topic, topic_for
 from shared.http import BodySizeLimit, Check, RequestId, health_router
 from shared.logs import redact_access_logs
 from shared.messaging.consumer import EventConsumer, Handler
+from shared.messaging.housekeeping import Housekeeper
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.migrations import upgrade
@@ -56,6 +57,7 @@ class ServiceDefinition:
     # Who may call which operation: every route's operationId must have a rule, or the app won't start.
     policy: Policy = field(default_factory=dict)
     audit_table: Table | None = None
+    idempotency_table: Table | None = None
     routers: Sequence[APIRouter] = ()
     handlers: Mapping[type[Event], Handler] = field(default_factory=dict)
     # Reference data the service needs to work at all (idempotent; runs after migrations).
@@ -80,6 +82,13 @@ class ServiceRuntime:
         self.relay = OutboxRelay(
             service=self.name, db=self.db, tables=definition.messaging, bus=bus, settings=settings
         )
+        self.housekeeper = Housekeeper(
+            service=self.name,
+            db=self.db,
+            tables=definition.messaging,
+            idempotency_table=definition.idempotency_table,
+            settings=settings,
+        )
 
     async def prepare(self) -> None:
         """Migrate, seed and subscribe; the bus starts after every runtime has subscribed."""
@@ -101,8 +110,10 @@ class ServiceRuntime:
 
     def start_relay(self) -> None:
         self.relay.start()
+        self.housekeeper.start()
 
     async def stop(self) -> None:
+        await self.housekeeper.stop()
         await self.relay.stop()
 
     async def dispose(self) -> None:

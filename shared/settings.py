@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=100, ge=1)
     # How long one publish may take before the relay gives up on it and retries (a broker away).
     outbox_publish_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Housekeeping (shared/messaging/housekeeping.py); the audit trail is never purged by it.
+    housekeeping_interval_seconds: float = Field(default=3600.0, gt=0)
+    outbox_retention_days: float = Field(default=7.0, ge=0)
+    inbox_retention_days: float = Field(default=30.0, ge=1)
+    idempotency_retention_hours: float = Field(default=24.0, gt=0)
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.05, ge=0)
     log_level: str = "INFO"

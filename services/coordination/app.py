@@ -10,7 +10,7 @@ from services.coordination.access import POLICY
 from services.coordination.cases import api as cases_api
 from services.coordination.cases import handlers as case_handlers
 from services.coordination.consents import handlers as consent_handlers
-from services.coordination.db import audit_log, messaging, metadata
+from services.coordination.db import audit_log, idempotency_keys, messaging, metadata
 from services.coordination.organisations import handlers as organisation_handlers
 from services.coordination.support_meetings import api as support_meetings_api
 from shared.events.catalog import (
@@ -32,6 +32,7 @@ definition = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     policy=POLICY,
     audit_table=audit_log,
+    idempotency_table=idempotency_keys,
     routers=(cases_api.router, support_meetings_api.router),
     handlers={
         CaseReferred: case_handlers.on_case_referred,

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.directory.access import POLICY
-from services.directory.db import audit_log, messaging, metadata
+from services.directory.db import audit_log, idempotency_keys, messaging, metadata
 from services.directory.districts import api as districts_api
 from services.directory.districts.reference.loader import load_reference_districts
 from services.directory.reference.loader import load_reference
@@ -32,6 +32,7 @@ definition = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     policy=POLICY,
     audit_table=audit_log,
+    idempotency_table=idempotency_keys,
     # The exchange routes first: /resources/export.csv must not be taken for a resource id.
     routers=(exchange_api.router, resources_api.router, districts_api.router),
     seed=seed,

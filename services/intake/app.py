@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from services.intake.access import POLICY
 from services.intake.consent import api as consent_api
 from services.intake.consultations import api as consultations_api
-from services.intake.db import audit_log, messaging, metadata
+from services.intake.db import audit_log, idempotency_keys, messaging, metadata
 from services.intake.referrals import api as referrals_api
 from services.intake.referrals import handlers
 from services.intake.windows import api as windows_api
@@ -33,6 +33,7 @@ definition = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     policy=POLICY,
     audit_table=audit_log,
+    idempotency_table=idempotency_keys,
     routers=(windows_api.router, consultations_api.router, consent_api.router, referrals_api.router),
     handlers={
         CaseOpened: handlers.on_case_opened,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.participation.db import audit_log, messaging, metadata
+from services.participation.db import audit_log, idempotency_keys, messaging, metadata
 from shared.auth.audit_api import audit_rules
 from shared.runtime import ServiceDefinition, build_app
 from shared.settings import Settings, get_settings
@@ -19,6 +19,7 @@ definition = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     policy=audit_rules("participation"),
     audit_table=audit_log,
+    idempotency_table=idempotency_keys,
 )
 
 

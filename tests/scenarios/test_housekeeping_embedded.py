@@ -1,0 +1,19 @@
+"""The housekeeping contract on SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import embedded_settings
+from tests.support.housekeeping_contract import HousekeepingContract
+from tests.support.system import System, running_system
+
+
+class TestHousekeepingEmbedded(HousekeepingContract):
+    @pytest.fixture
+    async def system(self, tmp_path: Path) -> AsyncIterator[System]:
+        async with running_system(embedded_settings(tmp_path / "data")) as running:
+            yield running
