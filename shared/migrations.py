@@ -11,7 +11,7 @@ from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
-from shared.db import Database
+from shared.db import Database, UTCDateTime
 
 
 def alembic_config(migrations_dir: Path, schema: str) -> Config:
@@ -72,6 +72,14 @@ def _run_command(connection: Connection, config: Config, name: str, arg: str) ->
         command.revision(config, message=arg, autogenerate=True)
 
 
+def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+    """A new revision names plain SQLAlchemy types, never our code: a migration is frozen history,
+    and must still run when shared/ has moved on. UTCDateTime is a timestamp with time zone."""
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_env(context: EnvironmentContext, metadata: MetaData) -> None:
     """The body of every service's migrations/env.py."""
     connection: Connection | None = context.config.attributes.get("connection")
@@ -84,6 +92,7 @@ def run_env(context: EnvironmentContext, metadata: MetaData) -> None:
         "target_metadata": metadata,
         "compare_type": True,
         "render_as_batch": is_sqlite,
+        "render_item": _render_item,
     }
     if not is_sqlite:
         options["version_table_schema"] = schema

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import shared.db
-
 revision: str = "0003_consents_organisations"
 down_revision: str | None = "0002_longer_window_codes"
 branch_labels: str | Sequence[str] | None = None
@@ -33,9 +31,9 @@ def upgrade() -> None:
         sa.Column("purposes", sa.JSON(), nullable=True),
         sa.Column("data_classes", sa.JSON(), nullable=True),
         sa.Column("organisations", sa.JSON(), nullable=True),
-        sa.Column("obtained_at", shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("valid_from", shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("withdrawn_at", shared.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("obtained_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("valid_from", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("consent_id", name=op.f("pk_consents")),
     )
     with op.batch_alter_table("consents", schema=None) as batch_op:
@@ -47,7 +45,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=100), nullable=False),
         sa.Column("tenant_id", sa.String(length=6), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=True),
-        sa.Column("noted_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("noted_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),
     )
     with op.batch_alter_table("organisations", schema=None) as batch_op:

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import shared.db
-
 revision: str = "0003_district_gazetteer"
 down_revision: str | None = "0002_structured_schedules"
 branch_labels: str | Sequence[str] | None = None
@@ -25,7 +23,7 @@ def upgrade() -> None:
         sa.Column("municipality", sa.String(length=100), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(length=1000), nullable=True),
-        sa.Column("updated_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_gazetteers")),
     )

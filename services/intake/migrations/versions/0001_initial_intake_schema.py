@@ -10,13 +10,34 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import shared.audit
-import shared.db
-
 revision: str = "8e4fc3440ed0"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# The audit trail's append-only triggers, as they were written when this revision was: a migration
+# is frozen history, so it keeps its own copy rather than importing today's code.
+APPEND_ONLY_SQL: tuple[str, ...] = (
+    """
+    CREATE OR REPLACE FUNCTION audit_log_refuse_change() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit_log is append-only; % refused', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END;
+    $$
+    """,
+    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+    """
+    CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change()
+    """,
+    "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+    """
+    CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change()
+    """,
+)
 
 
 def upgrade() -> None:
@@ -25,7 +46,7 @@ def upgrade() -> None:
         "audit_log",
         sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("service", sa.String(length=40), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=False),
         sa.Column("tenant_id", sa.String(length=6), nullable=True),
@@ -63,8 +84,8 @@ def upgrade() -> None:
         sa.Column("headers", sa.JSON(), nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("failed_at", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("replayed_at", shared.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dead_letters")),
     )
     op.create_table(
@@ -76,8 +97,8 @@ def upgrade() -> None:
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("response_body", sa.Text(), nullable=True),
         sa.Column("response_headers", sa.JSON(), nullable=True),
-        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("locked_until", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_idempotency_keys")),
     )
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
@@ -88,7 +109,7 @@ def upgrade() -> None:
         sa.Column("consumer", sa.String(length=100), nullable=False),
         sa.Column("event_id", sa.String(length=64), nullable=False),
         sa.Column("event_type", sa.String(length=200), nullable=False),
-        sa.Column("processed_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox")),
     )
     op.create_table(
@@ -99,10 +120,10 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("event_type", sa.String(length=200), nullable=False),
         sa.Column("envelope", sa.JSON(), nullable=False),
-        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("published_at", shared.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("claim_token", sa.String(length=64), nullable=True),
-        sa.Column("claimed_until", shared.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
@@ -141,7 +162,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.String(length=6), nullable=False),
         sa.Column("organisation_id", sa.String(length=100), nullable=False),
         sa.Column("window_code", sa.String(length=40), nullable=False),
-        sa.Column("received_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("channel", sa.String(length=30), nullable=False),
         sa.Column("source", sa.String(length=30), nullable=True),
         sa.Column("received_by", sa.String(length=100), nullable=True),
@@ -159,7 +180,7 @@ def upgrade() -> None:
         sa.Column("wishes", sa.Text(), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("tax_information", sa.Text(), nullable=True),
-        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["window_code"], ["windows.code"], name=op.f("fk_consultations_window_code_windows")
@@ -189,14 +210,14 @@ def upgrade() -> None:
         sa.Column("purposes", sa.JSON(), nullable=False),
         sa.Column("data_classes", sa.JSON(), nullable=False),
         sa.Column("organisations", sa.JSON(), nullable=False),
-        sa.Column("obtained_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("obtained_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("method", sa.String(length=20), nullable=False),
         sa.Column("obtained_by", sa.String(length=100), nullable=False),
         sa.Column("explained", sa.Boolean(), nullable=False),
-        sa.Column("valid_from", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("withdrawn_at", shared.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("withdrawal_reason", sa.Text(), nullable=True),
-        sa.Column("recorded_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["consultation_id"], ["consultations.id"], name=op.f("fk_consents_consultation_id_consultations")
@@ -220,8 +241,8 @@ def upgrade() -> None:
         sa.Column("status_reason", sa.Text(), nullable=True),
         sa.Column("case_id", sa.String(length=36), nullable=True),
         sa.Column("case_number", sa.String(length=20), nullable=True),
-        sa.Column("referred_at", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("answered_at", shared.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("referred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["consent_id"], ["consents.id"], name=op.f("fk_referrals_consent_id_consents")
         ),
@@ -240,7 +261,7 @@ def upgrade() -> None:
     # ### end Alembic commands ###
     # The audit trail is append-only in the database itself, not only by convention.
     if op.get_bind().dialect.name == "postgresql":
-        for statement in shared.audit.APPEND_ONLY_SQL:
+        for statement in APPEND_ONLY_SQL:
             op.execute(statement)
 
 
