@@ -23,3 +23,62 @@ async def test_the_docs_page_is_served(client) -> None:
     docs = await client.get("/docs")
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
+
+
+async def spec_of(client) -> dict:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def operations(spec: dict):
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            if not operation["operationId"].startswith(("healthz", "readyz", "metrics")):
+                yield path, method, operation
+
+
+async def test_errors_are_declared_as_problem_json_as_they_are_sent(client) -> None:
+    spec = await spec_of(client)
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    checked = 0
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            if status[0] in "45":
+                assert list(response["content"]) == ["application/problem+json"], (method, path, status)
+                checked += 1
+        assert {"401", "403", "429"} <= set(operation["responses"]), (method, path)
+        if "requestBody" in operation:
+            assert {"400", "413", "422"} <= set(operation["responses"]), (method, path)
+    assert checked > 200
+
+
+async def test_the_safe_write_headers_are_declared_where_they_are_read(client) -> None:
+    spec = await spec_of(client)
+    headers = {
+        operation["operationId"]: {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        for _path, _method, operation in operations(spec)
+    }
+    creates = [
+        operation["operationId"]
+        for _path, method, operation in operations(spec)
+        if method == "post" and "201" in operation["responses"]
+    ]
+    assert {"recordConsultation", "recordConsent", "referToCollaboration", "conveneSupportMeeting"} <= set(
+        creates
+    )
+    for name in creates:
+        assert "Idempotency-Key" in headers[name], name
+    assert all("Accept-Language" in names for names in headers.values())
+
+
+async def test_the_docs_load_their_assets_from_the_process_not_a_cdn(client) -> None:
+    for page in ("/docs", "/redoc"):
+        html = (await client.get(page)).text
+        assert "cdn." not in html and "jsdelivr" not in html, page
+        assets = re.findall(r'(?:src|href)="(/static-offline-docs/[^"]+)"', html)
+        assert assets, page
+        for asset in assets:
+            response = await client.get(asset)
+            assert response.status_code == 200, asset
+            assert len(response.content) > 1000, asset
