@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Request
+from fastapi import Header, Request
 from pydantic import BaseModel
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,17 @@ def _id_of(body: str) -> str | None:
     except (ValueError, AttributeError):
         return None
     return str(value) if value is not None else None
+
+
+# Declares the header on an update route (so the OpenAPI lists it, and 412/428 with it); the check
+# itself is require_if_match, against the version read, and the write is conditional as well.
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag you read (required: 428 without it, 412 when someone changed it since).",
+    ),
+]
 
 
 def etag_of(resource_id: str, version: int) -> str:

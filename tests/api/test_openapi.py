@@ -82,3 +82,23 @@ async def test_the_docs_load_their_assets_from_the_process_not_a_cdn(client) -> 
             response = await client.get(asset)
             assert response.status_code == 200, asset
             assert len(response.content) > 1000, asset
+
+
+async def test_updates_of_shared_records_declare_if_match_and_its_problems(client) -> None:
+    spec = await spec_of(client)
+    conditional = {
+        operation["operationId"]
+        for _path, _method, operation in operations(spec)
+        if any(p["in"] == "header" and p["name"] == "If-Match" for p in operation.get("parameters", []))
+    }
+    assert conditional == {
+        "withdrawConsent",
+        "declineCase",
+        "returnCase",
+        "updateResource",
+        "retireResource",
+        "replaceDistricts",
+    }
+    for _path, _method, operation in operations(spec):
+        if operation["operationId"] in conditional:
+            assert {"412", "428"} <= set(operation["responses"]), operation["operationId"]

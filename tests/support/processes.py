@@ -63,14 +63,15 @@ class ServiceProcesses:
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, *, app: str | None = None) -> None:
+        """Start `services.<name>.app:app`, or another ASGI `app` under that name."""
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
         self.processes[name] = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "uvicorn",
-                f"services.{name}.app:app",
+                app or f"services.{name}.app:app",
                 "--host",
                 "127.0.0.1",
                 "--port",

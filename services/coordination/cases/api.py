@@ -15,7 +15,7 @@ from services.coordination.cases.views import case_view
 from services.coordination.deps import CoordinationDb
 from shared.db import utcnow
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from shared.writes import etag_of, require_if_match
+from shared.writes import IfMatch, etag_of, require_if_match
 
 router = APIRouter(prefix="/coordination/v1/cases", tags=["cases"], dependencies=[Depends(authorize)])
 
@@ -102,6 +102,7 @@ async def decline_case(
     access: CoordinationAccess,
     request: Request,
     response: Response,
+    if_match: IfMatch = None,
 ) -> CaseOut | CasePartyOut:
     return await _answer(case_id, CaseStatus.declined, body, db, access, request, response)
 
@@ -119,5 +120,6 @@ async def return_case(
     access: CoordinationAccess,
     request: Request,
     response: Response,
+    if_match: IfMatch = None,
 ) -> CaseOut | CasePartyOut:
     return await _answer(case_id, CaseStatus.returned, body, db, access, request, response)

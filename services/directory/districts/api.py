@@ -12,7 +12,7 @@ from services.directory.districts import service
 from services.directory.districts.names import MAX_ADDRESS_LENGTH
 from services.directory.districts.schemas import GazetteerIn, GazetteerOut, LocationOut
 from shared.db import utcnow
-from shared.writes import require_if_match
+from shared.writes import IfMatch, require_if_match
 
 router = APIRouter(prefix="/directory/v1", tags=["directory"], dependencies=[Depends(authorize)])
 
@@ -62,7 +62,12 @@ async def lookup_districts(
     summary="Replace the municipality's gazetteer as a whole; needs If-Match (the ETag of GET /districts)",
 )
 async def replace_districts(
-    body: GazetteerIn, db: DirectoryDb, access: DirectoryAccess, request: Request, response: Response
+    body: GazetteerIn,
+    db: DirectoryDb,
+    access: DirectoryAccess,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> GazetteerOut:
     tenant_id = access.caller.tenant_id
     async with db.transaction(scope=access.scope) as session:

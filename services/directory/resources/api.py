@@ -31,7 +31,7 @@ from services.directory.resources.schemas import (
 from shared.db import utcnow
 from shared.errors import FieldProblem, InvalidInput, Text
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from shared.writes import Created, create_once, etag_of, require_if_match
+from shared.writes import Created, IfMatch, create_once, etag_of, require_if_match
 
 router = APIRouter(prefix="/directory/v1", tags=["directory"], dependencies=[Depends(authorize)])
 
@@ -177,6 +177,7 @@ async def update_resource(
     access: DirectoryAccess,
     request: Request,
     response: Response,
+    if_match: IfMatch = None,
 ) -> ResourceOut:
     async with db.transaction(scope=access.scope) as session:
         resource = await service.get_resource(session=session, resource_id=resource_id)
@@ -197,7 +198,12 @@ async def update_resource(
     summary="Retire a resource (closed or no longer offered); needs If-Match (emits ResourceRetired)",
 )
 async def retire_resource(
-    resource_id: str, db: DirectoryDb, access: DirectoryAccess, request: Request, response: Response
+    resource_id: str,
+    db: DirectoryDb,
+    access: DirectoryAccess,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ResourceOut:
     async with db.transaction(scope=access.scope) as session:
         resource = await service.get_resource(session=session, resource_id=resource_id)

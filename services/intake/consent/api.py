@@ -12,7 +12,7 @@ from services.intake.consultations.service import get_consultation
 from services.intake.db import audit_log, idempotency_keys
 from services.intake.deps import IntakeDb
 from shared.db import utcnow
-from shared.writes import Created, create_once, etag_of, require_if_match
+from shared.writes import Created, IfMatch, create_once, etag_of, require_if_match
 
 router = APIRouter(
     prefix="/intake/v1/consultations/{consultation_id}/consents",
@@ -84,6 +84,7 @@ async def withdraw_consent(
     access: IntakeAccess,
     request: Request,
     response: Response,
+    if_match: IfMatch = None,
 ) -> ConsentOut:
     now = utcnow()
     async with db.transaction(scope=access.scope) as session:
