@@ -11,7 +11,11 @@ from services.coordination.cases.rules import CaseStatus
 class CaseAnswer(BaseModel):
     """Why coordination declines or returns a referral; the window reads it."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"reason": "世帯の収入状況を確認のうえ、改めてつないでください"}]},
+    )
 
     reason: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 

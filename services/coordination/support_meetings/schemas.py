@@ -10,7 +10,21 @@ Body = Annotated[str, StringConstraints(strip_whitespace=True, max_length=8000)]
 
 
 class SupportMeetingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "held_on": "2026-11-25",
+                    "members": ["016314-town", "016314-shakyo", "016314-willwork"],
+                    "concerning": "同意が得られていない高齢の世帯（民生委員から連絡）",
+                    "discussion": "民生委員から見守りの報告。訪問時は応答なし。",
+                    "direction": "地域包括支援センターが週1回訪問、社協が配食で見守る",
+                }
+            ]
+        },
+    )
 
     held_on: date
     members: list[OrgId] = Field(min_length=2, max_length=40, examples=[["016314-town", "016314-willwork"]])

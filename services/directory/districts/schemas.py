@@ -71,6 +71,24 @@ class AddressEntryIn(_Input):
 class GazetteerIn(_Input):
     """地区・学区の台帳 of the caller's municipality, replaced as a whole."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "municipality": "音更町",
+                    "districts": [
+                        {"kind": "junior_high_district", "name": "音更中学校区"},
+                        {"kind": "junior_high_district", "name": "共栄中学校区"},
+                    ],
+                    "addresses": [
+                        {"town": "柏寿台", "district": "音更中学校区"},
+                        {"town": "共栄台西", "chome_from": 1, "chome_to": 10, "district": "共栄中学校区"},
+                    ],
+                }
+            ]
+        }
+    )
+
     municipality: Name | None = Field(
         default=None,
         description="the municipality's own name: stripped from addresses, and accepted as a whole-area name",

@@ -8,7 +8,9 @@ before a document is read with these models."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -146,6 +148,13 @@ class HsdsOrganization(_Hsds):
 
 class HsdsDocument(_Hsds):
     """A municipality's directory as one document: HSDS objects in our envelope."""
+
+    # The example in the OpenAPI document: one entry of 音更町's export, as `GET /directory/v1/hsds` gives it.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [json.loads((Path(__file__).parent / "example.json").read_text("utf-8"))]
+        }
+    )
 
     hsds_version: Literal["3.1"] = "3.1"  # schema.HSDS_VERSION
     tenant_id: str

@@ -36,6 +36,13 @@ MEDIA_TYPES: dict[Encoding, str] = {
 }
 _CSV_SCHEMA = {"type": "string", "format": "binary"}
 _COLUMNS = "、".join(csv_exchange.HEADERS.values())
+# One row as the export writes it (版 1: the version it was exported at), edited in Excel and sent back.
+_CSV_EXAMPLE = (
+    ",".join(csv_exchange.HEADERS.values())
+    + "\r\n016314-ranran,地域包括支援センターらんらん,チイキホウカツシエンセンターランラン,相談窓口,介護,,"
+    "016314-hakuju-kyokai,委託,,,高齢者の総合相談,,柏寿台1番地5,67-7090; FAX:67-7640,"
+    "junior_high_district:音更中学校区; junior_high_district:駒場中学校区,,月〜金 8:30-17:15,公開中,1\r\n"
+)
 
 
 class CsvBodyExpected(DomainError):
@@ -140,7 +147,7 @@ def _attachment(tenant_id: str) -> str:
         "requestBody": {
             "required": True,
             "description": f"the CSV file; header row: {_COLUMNS}",
-            "content": {"text/csv": {"schema": _CSV_SCHEMA}},
+            "content": {"text/csv": {"schema": _CSV_SCHEMA, "example": _CSV_EXAMPLE}},
         }
     },
 )

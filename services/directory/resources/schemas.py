@@ -132,6 +132,25 @@ class ScheduleIn(_Input):
 
 
 class ResourceIn(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "ふれあいサロン東",
+                    "name_kana": "フレアイサロンヒガシ",
+                    "kind": "community_program",
+                    "field": "other",
+                    "organization_id": "016314-shakyo",
+                    "operation": "commissioned",
+                    "address": "音更町東通1丁目",
+                    "postal_code": "080-0198",
+                    "phones": [{"number": "0155-42-2111", "extension": "512"}],
+                    "areas": [{"kind": "junior_high_district", "name": "駒場中学校区"}],
+                    "schedule": "毎月第1・第3水曜日",
+                }
+            ]
+        }
+    )
     name: Text200 = Field(examples=["地域包括支援センターらんらん"])
     name_kana: Annotated[str, StringConstraints(max_length=300), AfterValidator(_kana)] = Field(
         examples=["チイキホウカツシエンセンターランラン"]
@@ -183,6 +202,18 @@ class ResourceOut(BaseModel):
 
 
 class OrganizationIn(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "key": "kyosei-npo",
+                    "name": "NPO法人きょうせい",
+                    "name_kana": "エヌピーオーホウジンキョウセイ",
+                    "kind": "npo",
+                }
+            ]
+        }
+    )
     key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,60}$")]
     name: Text200
     name_kana: Annotated[str, StringConstraints(max_length=300), AfterValidator(_kana)] | None = None

@@ -19,7 +19,23 @@ class ConsentMethod(StrEnum):
 
 
 class ConsentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "purposes": ["collaboration"],
+                    "data_classes": ["identity", "contact", "household", "concerns"],
+                    "organisations": [],
+                    "obtained_at": "2026-11-20T10:50:00+09:00",
+                    "method": "written",
+                    "obtained_by": "相談員 山田",
+                    "explained": True,
+                }
+            ]
+        },
+    )
 
     purposes: list[Purpose] = Field(min_length=1, examples=[["collaboration"]])
     data_classes: list[DataClass] = Field(
@@ -47,7 +63,15 @@ class ConsentCreate(BaseModel):
 
 
 class ConsentWithdraw(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"withdrawn_at": "2026-11-27T15:00:00+09:00", "reason": "本人から電話で撤回の申し出"}
+            ]
+        },
+    )
 
     withdrawn_at: AwareDatetime | None = None
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None

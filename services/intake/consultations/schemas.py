@@ -138,6 +138,37 @@ class ConcernIn(_Input):
 
 
 class ConsultationCreate(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "window_code": "016314-ranran",
+                    "received_at": "2026-11-20T10:30:00+09:00",
+                    "channel": "counter",
+                    "source": "family",
+                    "received_by": "相談員 山田",
+                    "person": {
+                        "name": "音更 花子",
+                        "name_kana": "オトフケ ハナコ",
+                        "birth_date": "1944-05-01",
+                        "sex": "female",
+                        "address": {"postal_code": "080-0198", "text": "音更町元町2番地"},
+                        "phone": "0155-42-2111",
+                    },
+                    "household": [{"relation": "長男", "age": 52, "note": "20年ほど自宅にひきこもり"}],
+                    "concerns": [
+                        {"code": "elder_care", "detail": "足腰が弱り買い物が難しい"},
+                        {"code": "withdrawal_truancy"},
+                        {"code": "income"},
+                    ],
+                    "main_concern": "elder_care",
+                    "urgency": "high",
+                    "wishes": "息子の将来が心配",
+                    "notes": "介護保険の説明をした",
+                }
+            ]
+        }
+    )
     window_code: Annotated[str, StringConstraints(min_length=1, max_length=120)] = Field(
         description="The window's code: its id in the resource directory (`GET /intake/v1/windows`).",
         examples=["016314-ranran"],

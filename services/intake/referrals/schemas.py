@@ -9,7 +9,15 @@ from services.intake.referrals.rules import ReferralStatus
 
 
 class ReferralCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"reason": "8050世帯: 母の介護と長男のひきこもり、収入の不安が重なり、一機関では対応が難しい"}
+            ]
+        },
+    )
 
     reason: Annotated[str, StringConstraints(max_length=4000)] | None = None
 
