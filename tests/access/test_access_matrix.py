@@ -1,249 +1,178 @@
 """The access matrix: every operation x every role x own/other organisation x own/other tenant.
 
-Generated from the services' permission tables. For each cell the expectation follows from the rule:
-a role without a grant is refused (403); a granted role sees the object only within its reach, and
-an object beyond it does not exist for the caller (404, or absent from a list). A new endpoint with
-no request spec here, or a spec for an endpoint that is gone, fails `test_every_operation_has_a_spec`;
-an endpoint with no rule keeps the app from starting at all.
+What is expected comes from `expected_grants.GRANTS`, written from the domain, never from the
+services' policy tables: a wrong grant in `services/<name>/access.py` turns this red. Per cell:
+
+  - a role the domain does not grant: 403;
+  - a granted role within its reach: the operation's own success status (its one 2xx in the
+    OpenAPI, 200 or 201), and for a list, the world's object in it;
+  - a granted role beyond its reach (another organisation's object for ORG/PARTY/MEMBER, anything of
+    another municipality): 404, or the list answers without the object (a window named in a body
+    answers 422 `unknown_window`, as one that does not exist does).
+
+Each call is made so that it would succeed within reach (a valid body, the current ETag in If-Match,
+a target of its own for the operations that change it): see `world.py`. One embedded system and one
+world serve the whole module; the operations that change their target get fresh ones.
+
+`test_the_table_lists_every_operation` fails when the app has an operation the table does not list
+(a new route cannot be left out) and when the table lists one that is gone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 
-from services.embedded import DEFINITIONS
-from shared.auth.policy import Reach, Rule
+from services.embedded import create_app
 from shared.auth.roles import Role
-from tests.access.world import World, build_world
-from tests.support.builders import (
-    NAGAIZUMI,
-    OTOFUKE,
-    RANRAN,
-    RANRAN_OPERATOR,
-    WILLWORK,
-    consent_body,
-    consultation_body,
-)
+from shared.settings import Settings
+from tests.access.expected_grants import GRANTS, ROLES, TENANT, reach_of
+from tests.access.world import ABSENT, SPECS, UNKNOWN_WINDOW, Builder, Caller, Spec, World
+from tests.access.world import WORLD_ORG as OWN_ORG
+from tests.access.world import WORLD_TENANT as OWN_TENANT
+from tests.conftest import embedded_settings
+from tests.support.builders import NAGAIZUMI, WILLWORK
+from tests.support.directory_events import settled
 from tests.support.tokens import bearer
 
-OWN_ORG, OTHER_ORG = RANRAN_OPERATOR, WILLWORK
-OWN_TENANT, OTHER_TENANT = OTOFUKE, NAGAIZUMI
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-
-@dataclass(frozen=True)
-class Spec:
-    method: str
-    path: Callable[[World], str]
-    body: Callable[[World], Any] | None = None
-    # What an in-reach caller must find in a list response, when the operation lists objects.
-    listed: Callable[[World], str] | None = None
-    # True when the target object lives in the tenant: other tenants cannot see it. False for
-    # operations on the caller's own tenant as a whole (creating at no parent, listing windows).
-    targets_object: bool = True
-    needs_if_match: bool = False
-
-
-RESOURCE = {
-    "name": "ふれあいサロン",
-    "name_kana": "フレアイサロン",
-    "kind": "community_program",
-    "field": "other",
-}
-
-
-def _meeting_body(_: World) -> dict[str, Any]:
-    return {
-        "held_on": date.today().isoformat(),
-        "members": [OWN_ORG, OTHER_ORG],
-        "concerning": "見守りが必要な世帯",
-    }
-
-
-SPECS: dict[str, Spec] = {
-    # intake
-    "listWindows": Spec("GET", lambda w: "/intake/v1/windows", targets_object=False),
-    "recordConsultation": Spec(
-        "POST", lambda w: "/intake/v1/consultations", body=lambda w: consultation_body(window_code=RANRAN)
-    ),
-    "getConsultation": Spec("GET", lambda w: f"/intake/v1/consultations/{w.consultation_id}"),
-    "listConsultations": Spec(
-        "GET", lambda w: "/intake/v1/consultations", listed=lambda w: w.consultation_id
-    ),
-    "recordConsent": Spec(
-        "POST",
-        lambda w: f"/intake/v1/consultations/{w.consultation_id}/consents",
-        body=lambda w: consent_body(),
-    ),
-    "listConsents": Spec("GET", lambda w: f"/intake/v1/consultations/{w.consultation_id}/consents"),
-    "withdrawConsent": Spec(
-        "POST",
-        lambda w: f"/intake/v1/consultations/{w.consultation_id}/consents/{w.consent_id}/withdrawal",
-        body=lambda w: {},
-        needs_if_match=True,
-    ),
-    "referToCollaboration": Spec(
-        "POST", lambda w: f"/intake/v1/consultations/{w.consultation_id}/referrals", body=lambda w: {}
-    ),
-    "listReferralsOfConsultation": Spec(
-        "GET", lambda w: f"/intake/v1/consultations/{w.consultation_id}/referrals"
-    ),
-    "getReferral": Spec("GET", lambda w: f"/intake/v1/referrals/{w.referral_id}"),
-    # coordination
-    "getCase": Spec("GET", lambda w: f"/coordination/v1/cases/{w.case_id}"),
-    "listCases": Spec("GET", lambda w: "/coordination/v1/cases", listed=lambda w: w.case_id),
-    "declineCase": Spec(
-        "POST",
-        lambda w: f"/coordination/v1/cases/{w.case_id}/decline",
-        body=lambda w: {"reason": "理由"},
-        needs_if_match=True,
-    ),
-    "returnCase": Spec(
-        "POST",
-        lambda w: f"/coordination/v1/cases/{w.case_id}/return",
-        body=lambda w: {"reason": "理由"},
-        needs_if_match=True,
-    ),
-    "conveneSupportMeeting": Spec(
-        "POST", lambda w: "/coordination/v1/support-meetings", body=_meeting_body, targets_object=False
-    ),
-    "getSupportMeeting": Spec("GET", lambda w: f"/coordination/v1/support-meetings/{w.meeting_id}"),
-    "listSupportMeetings": Spec(
-        "GET", lambda w: "/coordination/v1/support-meetings", listed=lambda w: w.meeting_id
-    ),
-    # directory (not personal data: every role but the auditor reads; editors and partner systems write)
-    "searchResources": Spec("GET", lambda w: "/directory/v1/resources", targets_object=False),
-    "getResource": Spec("GET", lambda w: f"/directory/v1/resources/{w.resource_id}"),
-    "getResourceHistory": Spec("GET", lambda w: f"/directory/v1/resources/{w.resource_id}/history"),
-    "listOrganizations": Spec("GET", lambda w: "/directory/v1/organizations", targets_object=False),
-    "exportHsds": Spec("GET", lambda w: "/directory/v1/hsds", targets_object=False),
-    "exportResourcesCsv": Spec("GET", lambda w: "/directory/v1/resources/export.csv", targets_object=False),
-    "publishResource": Spec(
-        "POST", lambda w: "/directory/v1/resources", body=lambda w: RESOURCE, targets_object=False
-    ),
-    "updateResource": Spec(
-        "PUT",
-        lambda w: f"/directory/v1/resources/{w.resource_id}",
-        body=lambda w: RESOURCE,
-        needs_if_match=True,
-    ),
-    "retireResource": Spec(
-        "POST", lambda w: f"/directory/v1/resources/{w.resource_id}/retirement", needs_if_match=True
-    ),
-    "recordOrganization": Spec(
-        "POST",
-        lambda w: "/directory/v1/organizations",
-        body=lambda w: {"key": "matrix-npo", "name": "NPO法人テスト", "kind": "npo"},
-        targets_object=False,
-    ),
-    "importResourcesCsv": Spec("POST", lambda w: "/directory/v1/resources/import.csv", targets_object=False),
-    "importHsds": Spec(
-        "POST",
-        lambda w: "/directory/v1/hsds",
-        body=lambda w: {"tenant_id": OWN_TENANT, "organizations": [], "services": []},
-        targets_object=False,
-    ),
-    # 地区・学区の台帳: one per municipality, so the caller's own tenant as a whole.
-    "listDistricts": Spec("GET", lambda w: "/directory/v1/districts", targets_object=False),
-    "lookupDistricts": Spec(
-        "GET", lambda w: "/directory/v1/districts/lookup?address=柏寿台1-5", targets_object=False
-    ),
-    "replaceDistricts": Spec(
-        "PUT",
-        lambda w: "/directory/v1/districts",
-        body=lambda w: {"districts": [{"kind": "junior_high_district", "name": "音更中学校区"}]},
-        targets_object=False,
-        needs_if_match=True,
-    ),
-}
-for _service in DEFINITIONS:
-    _name = _service[:1].upper() + _service[1:]
-    SPECS[f"list{_name}AuditEntries"] = Spec(
-        "GET", lambda w, s=_service: f"/{s}/v1/audit", targets_object=False
-    )
-    SPECS[f"export{_name}AuditEntries"] = Spec(
-        "GET", lambda w, s=_service: f"/{s}/v1/audit/export.csv", targets_object=False
-    )
-    SPECS[f"verify{_name}AuditChain"] = Spec(
-        "GET", lambda w, s=_service: f"/{s}/v1/audit/verification", targets_object=False
-    )
-
-RULES: dict[str, Rule] = {op: rule for d in DEFINITIONS.values() for op, rule in d.policy.items()}
-
-# The organisation that owns or takes part in the world's objects, per reach. Support meetings list
-# both OWN_ORG and the town as members; the case names OWN_ORG (the referring window's operator).
+OTHER_ORG, OTHER_TENANT = WILLWORK, NAGAIZUMI
 CELLS = [(org, tenant) for org in (OWN_ORG, OTHER_ORG) for tenant in (OWN_TENANT, OTHER_TENANT)]
+REFUSED = "403"
 
 
-def expected(rule: Rule, spec: Spec, role: Role, org: str, tenant: str) -> str:
-    reach = rule.grants.get(role)
+@dataclass
+class System:
+    client: httpx.AsyncClient
+    settings: Settings
+    builder: Builder
+    world: World
+    operations: dict[str, int]  # operationId: its success status, from the OpenAPI
+    tokens: dict[Caller, dict[str, str]]
+
+    def headers(self, caller: Caller) -> dict[str, str]:
+        if caller not in self.tokens:
+            self.tokens[caller] = bearer(
+                self.settings,
+                caller.role,
+                org=caller.org,
+                tenant=caller.tenant,
+                subject=f"{caller.role}@{caller.org}",
+            )
+        return self.tokens[caller]
+
+
+def _success_statuses(openapi: dict[str, Any]) -> dict[str, int]:
+    statuses = {}
+    for path in openapi["paths"].values():
+        for operation in path.values():
+            if "health" in operation.get("tags", []):
+                continue
+            success = [int(code) for code in operation["responses"] if code.startswith("2")]
+            assert len(success) == 1, (operation["operationId"], operation["responses"].keys())
+            statuses[operation["operationId"]] = success[0]
+    return statuses
+
+
+@pytest.fixture(scope="module")
+def matrix_settings(tmp_path_factory: pytest.TempPathFactory, migrated_data_dir: Path) -> Settings:
+    data_dir = tmp_path_factory.mktemp("matrix") / "data"
+    shutil.copytree(migrated_data_dir, data_dir)
+    return embedded_settings(data_dir, migrate_on_start=False)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def system(matrix_settings: Settings) -> AsyncIterator[System]:
+    app = create_app(matrix_settings)
+    async with app.router.lifespan_context(app):
+        await settled(app)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            builder = Builder(client, matrix_settings)
+            yield System(
+                client=client,
+                settings=matrix_settings,
+                builder=builder,
+                world=await builder.standing(),
+                operations=_success_statuses(app.openapi()),
+                tokens={},
+            )
+
+
+def expected(operation: str, caller: Caller, success: int) -> str:
+    reach = reach_of(operation, caller.role)
     if reach is None:
-        return "forbidden"
-    if not spec.targets_object:
-        return "allowed"
-    if tenant != OWN_TENANT:
-        return "hidden"
-    if reach == Reach.tenant:
-        return "allowed"
-    return "allowed" if org == OWN_ORG else "hidden"
-
-
-async def observe(client: httpx.AsyncClient, spec: Spec, world: World, headers: dict[str, str]) -> str:
-    path = spec.path(world)
-    if spec.needs_if_match:
-        headers = {**headers, "If-Match": "*"}  # never current: an allowed caller gets 412, not 403/404
-    response = await client.request(
-        spec.method, path, json=spec.body(world) if spec.body else None, headers=headers
+        return REFUSED
+    spec = SPECS[operation]
+    within = not spec.aims_at_world or (
+        caller.tenant == OWN_TENANT and (reach == TENANT or caller.org == OWN_ORG)
     )
-    if response.status_code == 403:
-        return "forbidden"
-    if response.status_code == 404:
-        return "hidden"
-    if response.status_code == 422 and any(
-        e.get("code") == "unknown_window" for e in response.json().get("errors", [])
-    ):
-        return "hidden"  # a window of another organisation or municipality is not there for the caller
-    assert response.status_code not in (401, 500), (path, response.status_code, response.text)
-    if spec.listed is not None:
-        assert response.status_code == 200, response.text
-        ids = {item["id"] for item in _items(response.json())}
-        return "allowed" if spec.listed(world) in ids else "hidden"
-    return "allowed"
+    if within:
+        return f"{success} listed" if spec.listed else str(success)
+    return f"{success} absent" if spec.beyond == ABSENT else spec.beyond
 
 
-def _items(body: Any) -> list[dict[str, Any]]:
-    return body["items"] if isinstance(body, dict) else body
+def observed(spec: Spec, world: World, response: httpx.Response, success: int) -> str:
+    status = response.status_code
+    if status == success and spec.listed is not None:
+        return f"{status} {'listed' if spec.listed(world, response) else 'absent'}"
+    if status == 422 and any(e.get("code") == "unknown_window" for e in response.json().get("errors", [])):
+        return UNKNOWN_WINDOW
+    if status in (success, 403, 404):
+        return str(status)
+    return f"{status} {response.text[:300]}"
 
 
-def test_every_operation_has_a_spec_and_a_rule(app) -> None:
-    operations = {
-        operation["operationId"]
-        for path in app.openapi()["paths"].values()
-        for operation in path.values()
-        if "health" not in operation.get("tags", [])
+async def call(system: System, spec: Spec, world: World, caller: Caller) -> httpx.Response:
+    headers = dict(system.headers(caller))
+    if spec.if_match is not None:
+        headers["If-Match"] = spec.if_match(world, caller)
+    body = spec.body(world, caller) if spec.body is not None else None
+    if isinstance(body, bytes):
+        headers["Content-Type"] = "text/csv"
+        return await system.client.request(
+            spec.method, spec.path(world, caller), content=body, headers=headers
+        )
+    return await system.client.request(spec.method, spec.path(world, caller), json=body, headers=headers)
+
+
+async def test_the_table_lists_every_operation(system: System) -> None:
+    operations = set(system.operations)
+    assert set(GRANTS) == operations, {
+        "in the app, not in expected_grants.GRANTS": sorted(operations - set(GRANTS)),
+        "in GRANTS, gone from the app": sorted(set(GRANTS) - operations),
     }
-    assert operations == set(SPECS), {
-        "without spec": operations - set(SPECS),
-        "stale": set(SPECS) - operations,
+    assert set(SPECS) == operations, {
+        "without a request in world.SPECS": sorted(operations - set(SPECS)),
+        "in SPECS, gone from the app": sorted(set(SPECS) - operations),
     }
-    assert operations == set(RULES)
+    assert set(ROLES) == {role.value for role in Role}, "every role is a column of GRANTS"
+    assert all(len(row) == len(ROLES) for row in GRANTS.values())
 
 
-@pytest.mark.parametrize("operation", sorted(SPECS))
-async def test_access_matrix(operation: str, client: httpx.AsyncClient, settings) -> None:
-    world = await build_world(client, settings)
-    rule, spec = RULES[operation], SPECS[operation]
+@pytest.mark.parametrize("operation", sorted(GRANTS))
+async def test_access_matrix(operation: str, system: System) -> None:
+    assert operation in system.operations, f"{operation} is not an operation of the app"
+    spec, success = SPECS[operation], system.operations[operation]
+    world = system.world
+    spent = True
     mismatches = []
-    for role in Role:
+    for role in ROLES:
         for org, tenant in CELLS:
-            headers = bearer(settings, role.value, org=org, tenant=tenant, subject=f"{role.value}@{org}")
-            seen = await observe(client, spec, world, headers)
-            want = expected(rule, spec, role, org, tenant)
+            if spec.fresh is not None and spent:
+                world = await spec.fresh(system.builder, world)
+            caller = Caller(role, org, tenant)
+            response = await call(system, spec, world, caller)
+            spent = response.is_success
+            seen, want = observed(spec, world, response, success), expected(operation, caller, success)
             if seen != want:
-                mismatches.append(f"{role.value} org={org} tenant={tenant}: expected {want}, got {seen}")
+                mismatches.append(f"{role} org={org} tenant={tenant}: expected {want}, got {seen}")
     assert not mismatches, f"{operation}:\n" + "\n".join(mismatches)

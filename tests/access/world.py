@@ -1,16 +1,48 @@
-"""One of everything, owned by らんらん's operator in Otofuke: the objects the access tests aim at."""
+"""One of everything in Otofuke, where らんらん's operator (WORLD_ORG) has a share in each: the objects
+the access tests aim at, and, per operation, a request that succeeds for a caller within reach.
+
+WORLD_ORG received the consultation (its window らんらん recorded it, with consent and a referral),
+is a party of the case coordination opened for it, and a member of the support meeting the town
+convened. Another organisation of the town (せいかつ相談窓口's operator) has a share in none of them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import dataclasses
+import io
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import httpx
 
 from shared.settings import Settings
-from tests.support.builders import OTOFUKE_TOWN, RANRAN_OPERATOR, consent_body, consultation_body
+from tests.support.builders import (
+    NAGAIZUMI,
+    OTOFUKE,
+    OTOFUKE_TOWN,
+    RANRAN,
+    RANRAN_OPERATOR,
+    consent_body,
+    consultation_body,
+)
 from tests.support.tokens import bearer
 from tests.support.waiting import eventually
+
+WORLD_TENANT = OTOFUKE
+WORLD_ORG = RANRAN_OPERATOR
+# Each municipality's own office: the other member of a support meeting its officers convene.
+TOWN_OF = {OTOFUKE: OTOFUKE_TOWN, NAGAIZUMI: "223417-town"}
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: str
+    org: str
+    tenant: str
 
 
 @dataclass(frozen=True)
@@ -21,53 +53,411 @@ class World:
     case_id: str
     meeting_id: str
     resource_id: str
+    csv_file: bytes  # the directory's own CSV export's header, and a new entry under it
+    # Targets of their own for the operations that change them (made by `Builder.fresh_*`).
+    consent_etag: str = ""
+    case_etag: str = ""
+    resource_etag: str = ""
+    gazetteers: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)  # tenant: body, ETag
 
 
-async def build_world(client: httpx.AsyncClient, settings: Settings) -> World:
-    staff = bearer(settings, "window_staff")
-    created = await client.post("/intake/v1/consultations", json=consultation_body(), headers=staff)
-    assert created.status_code == 201, created.text
-    consultation_id = created.json()["id"]
-    consent = await client.post(
-        f"/intake/v1/consultations/{consultation_id}/consents", json=consent_body(), headers=staff
-    )
-    assert consent.status_code == 201, consent.text
-    referral = await client.post(
-        f"/intake/v1/consultations/{consultation_id}/referrals", json={}, headers=staff
-    )
-    assert referral.status_code == 201, referral.text
-    referral_id = referral.json()["id"]
-    coordinator = bearer(settings, "coordinator", org=OTOFUKE_TOWN)
+class Builder:
+    """Makes the world through the API, as the people who own each object would."""
 
-    async def case_id() -> str | None:
-        page = await client.get(
-            "/coordination/v1/cases", params={"referral_id": referral_id}, headers=coordinator
+    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+        self.client = client
+        self.settings = settings
+        self.staff = bearer(settings, "window_staff", org=WORLD_ORG, tenant=WORLD_TENANT)
+        self.coordinator = bearer(settings, "coordinator", org=OTOFUKE_TOWN, tenant=WORLD_TENANT)
+        self.officer = bearer(settings, "municipal_officer", org=OTOFUKE_TOWN, tenant=WORLD_TENANT)
+        self.editor = {
+            tenant: bearer(settings, "directory_editor", org=town, tenant=tenant)
+            for tenant, town in TOWN_OF.items()
+        }
+
+    async def _created(self, path: str, body: Any, headers: dict[str, str]) -> httpx.Response:
+        response = await self.client.post(path, json=body, headers=headers)
+        assert response.status_code == 201, (path, response.text)
+        return response
+
+    async def _consented(self) -> tuple[str, httpx.Response]:
+        """A consultation at らんらん and the person's consent to collaboration."""
+        consultation = await self._created("/intake/v1/consultations", consultation_body(), self.staff)
+        consultation_id = consultation.json()["id"]
+        consent = await self._created(
+            f"/intake/v1/consultations/{consultation_id}/consents", consent_body(), self.staff
         )
-        items = page.json()["items"]
-        return items[0]["id"] if items else None
+        return consultation_id, consent
 
-    case = await eventually(case_id)
-    meeting = await client.post(
-        "/coordination/v1/support-meetings",
-        json={
+    async def _referred(self) -> tuple[str, str, str, str]:
+        """Consultation, consent, referral, and the case coordination opens for it."""
+        consultation_id, consent = await self._consented()
+        referral = await self._created(
+            f"/intake/v1/consultations/{consultation_id}/referrals", {"reason": "8050"}, self.staff
+        )
+        referral_id = referral.json()["id"]
+
+        async def case_id() -> str | None:
+            page = await self.client.get(
+                "/coordination/v1/cases", params={"referral_id": referral_id}, headers=self.coordinator
+            )
+            items = page.json()["items"]
+            return items[0]["id"] if items else None
+
+        return consultation_id, consent.json()["id"], referral_id, await eventually(case_id)
+
+    async def _resource(self) -> httpx.Response:
+        return await self._created(
+            "/directory/v1/resources",
+            {
+                "name": "地域食堂",
+                "name_kana": "チイキショクドウ",
+                "kind": "community_program",
+                "field": "hardship",
+            },
+            self.editor[WORLD_TENANT],
+        )
+
+    async def standing(self) -> World:
+        consultation_id, consent_id, referral_id, case_id = await self._referred()
+        meeting = await self._created(
+            "/coordination/v1/support-meetings",
+            {
+                "held_on": date.today().isoformat(),
+                "members": [OTOFUKE_TOWN, WORLD_ORG],
+                "concerning": "近隣から心配の声がある高齢の世帯",
+            },
+            self.officer,
+        )
+        resource = await self._resource()
+        export = await self.client.get(
+            "/directory/v1/resources/export.csv", headers=self.editor[WORLD_TENANT]
+        )
+        assert export.status_code == 200, export.text
+        return World(
+            consultation_id=consultation_id,
+            consent_id=consent_id,
+            referral_id=referral_id,
+            case_id=case_id,
+            meeting_id=meeting.json()["id"],
+            resource_id=resource.json()["id"],
+            csv_file=_csv_with_one_entry(export.content.splitlines(keepends=True)[0]),
+        )
+
+    # Operations that change their target get one of their own, made again after each success.
+
+    async def fresh_consent(self, world: World) -> World:
+        consultation_id, consent = await self._consented()
+        return dataclasses.replace(
+            world,
+            consultation_id=consultation_id,
+            consent_id=consent.json()["id"],
+            consent_etag=consent.headers["ETag"],
+        )
+
+    async def fresh_consultation(self, world: World) -> World:
+        """Consented, not referred yet."""
+        consultation_id, _ = await self._consented()
+        return dataclasses.replace(world, consultation_id=consultation_id)
+
+    async def fresh_case(self, world: World) -> World:
+        consultation_id, consent_id, referral_id, case_id = await self._referred()
+        case = await self.client.get(f"/coordination/v1/cases/{case_id}", headers=self.coordinator)
+        assert case.status_code == 200, case.text
+        return dataclasses.replace(
+            world,
+            consultation_id=consultation_id,
+            consent_id=consent_id,
+            referral_id=referral_id,
+            case_id=case_id,
+            case_etag=case.headers["ETag"],
+        )
+
+    async def fresh_resource(self, world: World) -> World:
+        resource = await self._resource()
+        return dataclasses.replace(
+            world, resource_id=resource.json()["id"], resource_etag=resource.headers["ETag"]
+        )
+
+    async def current_gazetteers(self, world: World) -> World:
+        """Each municipality's gazetteer as it stands, to put back unchanged (and its ETag)."""
+        gazetteers = {}
+        for tenant, editor in self.editor.items():
+            got = await self.client.get("/directory/v1/districts", headers=editor)
+            assert got.status_code == 200, got.text
+            body = {key: got.json()[key] for key in ("municipality", "districts", "addresses")}
+            gazetteers[tenant] = (body, got.headers["ETag"])
+        return dataclasses.replace(world, gazetteers=gazetteers)
+
+
+def _csv_with_one_entry(header: bytes) -> bytes:
+    """An exported file's header and one new entry (no ID): name, reading, kind and field in the
+    labels the export writes, the other columns empty."""
+    columns = header.decode("utf-8-sig").rstrip("\r\n").split(",")
+    entry = {
+        "名称": "CSV取込サロン",
+        "フリガナ": "シーエスブイトリコミサロン",
+        "種別": "地域づくり",
+        "分野": "その他",
+    }
+    row = ",".join(entry.get(column, "") for column in columns)
+    return header + row.encode() + b"\r\n"
+
+
+# --- what each operation is called with -------------------------------------------------------------
+
+# How a caller beyond the reach is answered.
+HIDDEN = "404"  # the object is not there for the caller
+ABSENT = "absent"  # the list answers, without the object
+UNKNOWN_WINDOW = "422 unknown_window"  # a window named in the body is not there for the caller
+
+Fresh = Callable[[Builder, World], Awaitable[World]]
+
+
+@dataclass(frozen=True)
+class Spec:
+    method: str
+    path: Callable[[World, Caller], str]
+    body: Callable[[World, Caller], Any] | None = None
+    # True when the call aims at the world's objects (in WORLD_TENANT, WORLD_ORG's share); False
+    # when it works on the caller's own municipality as a whole (a create at no parent, a lookup).
+    aims_at_world: bool = True
+    beyond: str = HIDDEN
+    # For a list: whether the world's object is in the answer (so "absent" can be told apart).
+    listed: Callable[[World, httpx.Response], bool] | None = None
+    if_match: Callable[[World, Caller], str] | None = None
+    # A target of the operation's own, made before the first call and again after each success.
+    fresh: Fresh | None = None
+
+
+def _ids(response: httpx.Response) -> set[str]:
+    body = response.json()
+    items = body["items"] if isinstance(body, dict) else body
+    return {item.get("id") or item.get("code") for item in items}
+
+
+def _in_text(value: Callable[[World], str]) -> Callable[[World, httpx.Response], bool]:
+    return lambda w, r: value(w) in r.text
+
+
+RESOURCE = {
+    "name": "ふれあいサロン",
+    "name_kana": "フレアイサロン",
+    "kind": "community_program",
+    "field": "other",
+}
+CONSULTATIONS = "/intake/v1/consultations"
+CASES = "/coordination/v1/cases"
+MEETINGS = "/coordination/v1/support-meetings"
+RESOURCES = "/directory/v1/resources"
+
+SPECS: dict[str, Spec] = {
+    # intake
+    "listWindows": Spec(
+        "GET", lambda w, c: "/intake/v1/windows", beyond=ABSENT, listed=lambda w, r: RANRAN in _ids(r)
+    ),
+    # らんらん is WORLD_ORG's window: another organisation's staff cannot record there.
+    "recordConsultation": Spec(
+        "POST",
+        lambda w, c: CONSULTATIONS,
+        body=lambda w, c: consultation_body(window_code=RANRAN),
+        beyond=UNKNOWN_WINDOW,
+    ),
+    "getConsultation": Spec("GET", lambda w, c: f"{CONSULTATIONS}/{w.consultation_id}"),
+    "listConsultations": Spec(
+        "GET",
+        lambda w, c: f"{CONSULTATIONS}?limit=200",
+        beyond=ABSENT,
+        listed=lambda w, r: w.consultation_id in _ids(r),
+    ),
+    "recordConsent": Spec(
+        "POST", lambda w, c: f"{CONSULTATIONS}/{w.consultation_id}/consents", body=lambda w, c: consent_body()
+    ),
+    "listConsents": Spec(
+        "GET",
+        lambda w, c: f"{CONSULTATIONS}/{w.consultation_id}/consents",
+        listed=lambda w, r: w.consent_id in _ids(r),
+    ),
+    "withdrawConsent": Spec(
+        "POST",
+        lambda w, c: f"{CONSULTATIONS}/{w.consultation_id}/consents/{w.consent_id}/withdrawal",
+        body=lambda w, c: {"reason": "本人から撤回の申し出"},
+        if_match=lambda w, c: w.consent_etag,
+        fresh=Builder.fresh_consent,
+    ),
+    "referToCollaboration": Spec(
+        "POST",
+        lambda w, c: f"{CONSULTATIONS}/{w.consultation_id}/referrals",
+        body=lambda w, c: {"reason": "8050"},
+        fresh=Builder.fresh_consultation,
+    ),
+    "listReferralsOfConsultation": Spec(
+        "GET",
+        lambda w, c: f"{CONSULTATIONS}/{w.consultation_id}/referrals",
+        listed=lambda w, r: w.referral_id in _ids(r),
+    ),
+    "getReferral": Spec("GET", lambda w, c: f"/intake/v1/referrals/{w.referral_id}"),
+    # coordination
+    "getCase": Spec("GET", lambda w, c: f"{CASES}/{w.case_id}"),
+    "listCases": Spec(
+        "GET",
+        lambda w, c: f"{CASES}?referral_id={w.referral_id}",
+        beyond=ABSENT,
+        listed=lambda w, r: w.case_id in _ids(r),
+    ),
+    "declineCase": Spec(
+        "POST",
+        lambda w, c: f"{CASES}/{w.case_id}/decline",
+        body=lambda w, c: {"reason": "既に他の支援につながっている"},
+        if_match=lambda w, c: w.case_etag,
+        fresh=Builder.fresh_case,
+    ),
+    "returnCase": Spec(
+        "POST",
+        lambda w, c: f"{CASES}/{w.case_id}/return",
+        body=lambda w, c: {"reason": "窓口での対応で足りる"},
+        if_match=lambda w, c: w.case_etag,
+        fresh=Builder.fresh_case,
+    ),
+    # The convener is the caller's organisation, with its municipality's office as the other member.
+    "conveneSupportMeeting": Spec(
+        "POST",
+        lambda w, c: MEETINGS,
+        body=lambda w, c: {
             "held_on": date.today().isoformat(),
-            "members": [OTOFUKE_TOWN, RANRAN_OPERATOR],
-            "concerning": "近隣から心配の声がある高齢の世帯",
+            "members": [c.org, TOWN_OF[c.tenant]],
+            "concerning": "見守りが必要な世帯",
         },
-        headers=bearer(settings, "municipal_officer", org=OTOFUKE_TOWN),
-    )
-    assert meeting.status_code == 201, meeting.text
-    resource = await client.post(
-        "/directory/v1/resources",
-        json={
-            "name": "地域食堂",
-            "name_kana": "チイキショクドウ",
-            "kind": "community_program",
-            "field": "hardship",
-        },
-        headers=bearer(settings, "directory_editor", org=OTOFUKE_TOWN),
-    )
-    assert resource.status_code == 201, resource.text
-    return World(
-        consultation_id, consent.json()["id"], referral_id, case, meeting.json()["id"], resource.json()["id"]
-    )
+        aims_at_world=False,
+    ),
+    "getSupportMeeting": Spec("GET", lambda w, c: f"{MEETINGS}/{w.meeting_id}"),
+    "listSupportMeetings": Spec(
+        "GET",
+        lambda w, c: f"{MEETINGS}?limit=200",
+        beyond=ABSENT,
+        listed=lambda w, r: w.meeting_id in _ids(r),
+    ),
+    # directory: the world's municipality's entries; another municipality lists its own, not these
+    "searchResources": Spec(
+        "GET",
+        lambda w, c: f"{RESOURCES}?limit=200",
+        beyond=ABSENT,
+        listed=lambda w, r: w.resource_id in _ids(r),
+    ),
+    "getResource": Spec("GET", lambda w, c: f"{RESOURCES}/{w.resource_id}"),
+    "getResourceHistory": Spec("GET", lambda w, c: f"{RESOURCES}/{w.resource_id}/history"),
+    "listOrganizations": Spec(
+        "GET",
+        lambda w, c: "/directory/v1/organizations",
+        beyond=ABSENT,
+        listed=lambda w, r: WORLD_ORG in _ids(r),
+    ),
+    "exportHsds": Spec(
+        "GET", lambda w, c: "/directory/v1/hsds", beyond=ABSENT, listed=_in_text(lambda w: w.resource_id)
+    ),
+    "exportResourcesCsv": Spec(
+        "GET",
+        lambda w, c: f"{RESOURCES}/export.csv",
+        beyond=ABSENT,
+        listed=_in_text(lambda w: w.resource_id),
+    ),
+    "publishResource": Spec("POST", lambda w, c: RESOURCES, body=lambda w, c: RESOURCE, aims_at_world=False),
+    "updateResource": Spec(
+        "PUT",
+        lambda w, c: f"{RESOURCES}/{w.resource_id}",
+        body=lambda w, c: RESOURCE,
+        if_match=lambda w, c: w.resource_etag,
+        fresh=Builder.fresh_resource,
+    ),
+    "retireResource": Spec(
+        "POST",
+        lambda w, c: f"{RESOURCES}/{w.resource_id}/retirement",
+        if_match=lambda w, c: w.resource_etag,
+        fresh=Builder.fresh_resource,
+    ),
+    "recordOrganization": Spec(
+        "POST",
+        lambda w, c: "/directory/v1/organizations",
+        body=lambda w, c: {"key": f"matrix-{uuid.uuid4().hex[:12]}", "name": "NPO法人テスト", "kind": "npo"},
+        aims_at_world=False,
+    ),
+    # Imported for real (not a dry run): one new entry in the caller's municipality.
+    "importResourcesCsv": Spec(
+        "POST",
+        lambda w, c: f"{RESOURCES}/import.csv?dry_run=false",
+        body=lambda w, c: w.csv_file,
+        aims_at_world=False,
+    ),
+    "importHsds": Spec(
+        "POST",
+        lambda w, c: "/directory/v1/hsds",
+        body=lambda w, c: {"tenant_id": c.tenant, "organizations": [], "services": []},
+        aims_at_world=False,
+    ),
+    # 地区・学区の台帳: one per municipality, so the caller's own; replaced by itself, unchanged.
+    "listDistricts": Spec(
+        "GET",
+        lambda w, c: "/directory/v1/districts",
+        beyond=ABSENT,
+        listed=lambda w, r: r.json()["tenant_id"] == WORLD_TENANT,
+    ),
+    "lookupDistricts": Spec(
+        "GET", lambda w, c: "/directory/v1/districts/lookup?address=柏寿台1-5", aims_at_world=False
+    ),
+    "replaceDistricts": Spec(
+        "PUT",
+        lambda w, c: "/directory/v1/districts",
+        body=lambda w, c: w.gazetteers[c.tenant][0],
+        aims_at_world=False,
+        if_match=lambda w, c: w.gazetteers[c.tenant][1],
+        fresh=Builder.current_gazetteers,
+    ),
+}
+
+# The audit trail of each service: the world's entries are the auditor's of its municipality only.
+# Participation and outreach have no personal-data operation yet, so nothing of the world's.
+# Another municipality's auditor may find entries naming the world's ids: its own callers' attempts.
+_AUDITED_OBJECT: dict[str, Callable[[World], str] | None] = {
+    "intake": lambda w: w.consultation_id,
+    "coordination": lambda w: w.meeting_id,
+    "participation": None,
+    "outreach": None,
+    "directory": lambda w: w.resource_id,
+}
+
+
+def _audit_specs(service: str, audited: Callable[[World], str] | None) -> dict[str, Spec]:
+    name = service[:1].upper() + service[1:]
+    base = f"/{service}/v1/audit"
+    if audited is None:
+        return {
+            f"list{name}AuditEntries": Spec("GET", lambda w, c: base, aims_at_world=False),
+            f"export{name}AuditEntries": Spec("GET", lambda w, c: f"{base}/export.csv", aims_at_world=False),
+            f"verify{name}AuditChain": Spec("GET", lambda w, c: f"{base}/verification", aims_at_world=False),
+        }
+
+    # The world's municipality's entries on the object (another's trail has its own callers' tries).
+    def entries(w: World, r: httpx.Response) -> bool:
+        items = r.json()["items"]
+        return any(i["resource_id"] == audited(w) and i["tenant_id"] == WORLD_TENANT for i in items)
+
+    def rows(w: World, r: httpx.Response) -> bool:
+        lines = csv.reader(io.StringIO(r.text.lstrip("\ufeff")))
+        return any(audited(w) in row and WORLD_TENANT in row for row in lines)
+
+    return {
+        f"list{name}AuditEntries": Spec(
+            "GET", lambda w, c: f"{base}?resource_id={audited(w)}", beyond=ABSENT, listed=entries
+        ),
+        f"export{name}AuditEntries": Spec(
+            "GET",
+            lambda w, c: f"{base}/export.csv?resource_id={audited(w)}",
+            beyond=ABSENT,
+            listed=rows,
+        ),
+        f"verify{name}AuditChain": Spec("GET", lambda w, c: f"{base}/verification", aims_at_world=False),
+    }
+
+
+for _service, _audited in _AUDITED_OBJECT.items():
+    SPECS.update(_audit_specs(_service, _audited))
