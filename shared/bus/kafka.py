@@ -116,8 +116,7 @@ class KafkaBus:
                     await producer.stop()
                 raise
             except Exception as exc:
-                with contextlib.suppress(Exception):
-                    await producer.stop()
+                await _bounded(producer.stop(), "stopping a producer that did not connect")
                 _reraise_if_cancelling()
                 self.outage.failed(exc)
                 await asyncio.sleep(_RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)])
@@ -186,8 +185,9 @@ class KafkaBus:
             except Exception as exc:
                 _reraise_if_cancelling()
                 outage.failed(exc)
-                with contextlib.suppress(Exception):
-                    await client.stop()
+                # Bounded: after a broker crash aiokafka's stop can wait on a coordinator that is
+                # gone; a fresh client is what recovers, so do not wait on the old one for long.
+                await _bounded(client.stop(), f"stopping consumer {group.consumer} for a restart")
                 await asyncio.sleep(_RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)])
                 attempt += 1
 
