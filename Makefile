@@ -57,7 +57,7 @@ test-integration: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared
+	$(BIN)/mypy shared services
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -14,11 +14,11 @@ from shared.db import Database, database_url
 from shared.events import catalog  # noqa: F401  (registers the events)
 from shared.events.registry import asyncapi_document
 from shared.migrations import autogenerate, upgrade
-from shared.runtime import ServiceRuntime
+from shared.runtime import ServiceDefinition, ServiceRuntime
 from shared.settings import SERVICE_NAMES, Settings
 
 
-def _definitions():  # type: ignore[no-untyped-def]
+def _definitions() -> dict[str, ServiceDefinition]:
     from services.embedded import DEFINITIONS
 
     return DEFINITIONS

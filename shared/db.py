@@ -17,6 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 from shared.settings import Settings
 
@@ -64,13 +66,17 @@ class Versioned:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
+# The row an upsert offered (`excluded`): `offered.x` is the value it would have written.
+Offered = ReadOnlyColumnCollection[str, KeyedColumnElement[Any]]
+
+
 def upsert(
     session: AsyncSession,
     table: Table,
     values: Mapping[str, Any],
     *,
     key: Sequence[str],
-    changes: Callable[[Any], Mapping[str, Any]] | None = None,
+    changes: Callable[[Offered], Mapping[str, Any]] | None = None,
 ) -> Any:
     """`INSERT … ON CONFLICT (key) DO UPDATE SET changes` (or DO NOTHING): one statement, so two
     writers at the same moment cannot both insert (no read-then-insert). `changes` is given the

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alembic import command
+from alembic import command, context
 from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
@@ -80,8 +79,8 @@ def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
-def run_env(context: EnvironmentContext, metadata: MetaData) -> None:
-    """The body of every service's migrations/env.py."""
+def run_env(metadata: MetaData) -> None:
+    """The body of every service's migrations/env.py (alembic's `context` is the running one)."""
     connection: Connection | None = context.config.attributes.get("connection")
     if connection is None:
         raise RuntimeError("run migrations through `python -m services.cli migrate`")

@@ -13,10 +13,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
@@ -291,10 +290,11 @@ def metrics_router() -> APIRouter:
     return router
 
 
-def database_dependency(service: str) -> type[Database]:
-    """`Annotated[Database, Depends(...)]` for a service's routes: its own database, never another's."""
+def database_dependency(service: str) -> Callable[[Request], Database]:
+    """The dependency giving a service's routes its own database, never another's. Each service's
+    deps.py names it: `IntakeDb = Annotated[Database, Depends(get_intake_db)]`."""
 
     def get_database(request: Request) -> Database:
         return runtimes_of(request.app)[service].db
 
-    return Annotated[Database, Depends(get_database)]  # type: ignore[return-value]
+    return get_database

@@ -1,5 +1,8 @@
 """Coordination's tables live under this metadata only."""
 
+from typing import TYPE_CHECKING, ClassVar
+
+from sqlalchemy import Table
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.audit import define_audit_table
@@ -15,3 +18,6 @@ idempotency_keys = define_idempotency_table(metadata)
 
 class Base(DeclarativeBase):
     metadata = metadata
+
+    if TYPE_CHECKING:  # every model here declares its columns: its __table__ is a Table
+        __table__: ClassVar[Table]

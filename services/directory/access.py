@@ -15,8 +15,8 @@ from shared.auth.roles import Role
 from shared.auth.trail import record
 
 TENANT = Reach.tenant
-_READERS = {role: TENANT for role in Role if role != Role.auditor}
-_EDITORS = {Role.directory_editor: TENANT, Role.integration: TENANT}
+_READERS: dict[Role, Reach] = {role: TENANT for role in Role if role != Role.auditor}
+_EDITORS: dict[Role, Reach] = {Role.directory_editor: TENANT, Role.integration: TENANT}
 
 POLICY: Policy = {
     "searchResources": Rule("resource", "list", _READERS, personal_data=False),

@@ -1,3 +1,9 @@
+from typing import Annotated
+
+from fastapi import Depends
+
+from shared.db import Database
 from shared.runtime import database_dependency
 
-DirectoryDb = database_dependency("directory")
+get_directory_db = database_dependency("directory")
+DirectoryDb = Annotated[Database, Depends(get_directory_db)]

@@ -1,3 +1,9 @@
+from typing import Annotated
+
+from fastapi import Depends
+
+from shared.db import Database
 from shared.runtime import database_dependency
 
-IntakeDb = database_dependency("intake")
+get_intake_db = database_dependency("intake")
+IntakeDb = Annotated[Database, Depends(get_intake_db)]

@@ -1,8 +1,9 @@
 """The audit trail's own endpoints, one set per service, for the `auditor` role only."""
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import Table
 from starlette.responses import Response
@@ -64,13 +65,13 @@ def audit_rules(service: str) -> dict[str, Rule]:
 
 
 def audit_router(
-    service: str, table: Table, db_dependency: type[Database], authorize: Authorizer
+    service: str, table: Table, database: Callable[[Request], Database], authorize: Authorizer
 ) -> APIRouter:
     """Auditors see their own municipality's entries; the check and export are audited too."""
     router = APIRouter(prefix=f"/{service}/v1/audit", tags=["audit"], dependencies=[Depends(authorize)])
     name = _camel(service)
     AuditAccess = Annotated[Access, Depends(authorize)]
-    Db = db_dependency
+    Db = Annotated[Database, Depends(database)]
 
     def filters_of(
         access: Access,
@@ -101,7 +102,7 @@ def audit_router(
         "", response_model=AuditPage, operation_id=f"list{name}AuditEntries", summary="監査ログの検索"
     )
     async def list_entries(
-        db: Db,  # type: ignore[valid-type]
+        db: Db,
         access: AuditAccess,
         subject: Filter = None,
         organisation_id: Filter = None,
@@ -117,7 +118,7 @@ def audit_router(
         filters = filters_of(
             access, subject, organisation_id, resource, resource_id, action, outcome, at_from, at_to
         )
-        async with db.transaction() as session:  # type: ignore[attr-defined]
+        async with db.transaction() as session:
             rows, next_cursor = await query(session, table, filters, cursor=cursor, limit=limit)
             await record(session, table, access)
         return AuditPage(items=[AuditEntryOut.model_validate(r) for r in rows], next_cursor=next_cursor)
@@ -130,7 +131,7 @@ def audit_router(
         responses={200: {"content": {"text/csv": {}}}},
     )
     async def export_entries(
-        db: Db,  # type: ignore[valid-type]
+        db: Db,
         access: AuditAccess,
         subject: Filter = None,
         organisation_id: Filter = None,
@@ -144,7 +145,7 @@ def audit_router(
         filters = filters_of(
             access, subject, organisation_id, resource, resource_id, action, outcome, at_from, at_to
         )
-        async with db.transaction() as session:  # type: ignore[attr-defined]
+        async with db.transaction() as session:
             rows, _ = await query(session, table, filters, cursor=None, limit=EXPORT_LIMIT)
             await record(session, table, access)
         return Response(
@@ -159,8 +160,8 @@ def audit_router(
         operation_id=f"verify{name}AuditChain",
         summary="監査ログの改ざん検知（ハッシュチェーンの検証）",
     )
-    async def verify(db: Db, access: AuditAccess) -> ChainVerification:  # type: ignore[valid-type]
-        async with db.transaction() as session:  # type: ignore[attr-defined]
+    async def verify(db: Db, access: AuditAccess) -> ChainVerification:
+        async with db.transaction() as session:
             report = await verify_chain(session, table)
             await record(session, table, access)
         return ChainVerification(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.coordination.cases.models import Case
+from services.coordination.cases.rules import CaseStatus
 from services.coordination.cases.schemas import CaseOut, CasePartyOut
 from shared.auth.policy import Access, Reach
 from shared.writes import etag_of
@@ -25,7 +26,7 @@ def case_view(case: Case, access: Access) -> CaseOut | CasePartyOut:
         id=case.id,
         tenant_id=case.tenant_id,
         case_number=case.case_number,
-        status=case.status,  # type: ignore[arg-type]
+        status=CaseStatus(case.status),
         status_reason=case.status_reason,
         window_code=case.window_code,
         urgency=case.urgency,

@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coordination.consents.models import KnownConsent
-from shared.db import upsert
+from shared.db import Offered, upsert
 from shared.events.catalog import ConsentScope
 
 _TABLE = KnownConsent.__table__
@@ -41,7 +41,7 @@ async def note_scope(
         "valid_from": valid_from,
     }
 
-    def changes(offered: object) -> dict[str, object]:
+    def changes(offered: Offered) -> dict[str, object]:
         merged: dict[str, object] = {name: getattr(offered, name) for name in scope}
         # A referral's scope has no valid_from: keep the one ConsentRecorded gave.
         merged["valid_from"] = func.coalesce(offered.valid_from, _TABLE.c.valid_from)

@@ -21,8 +21,8 @@ from services.directory.districts.schemas import (
     GazetteerOut,
     LocationOut,
 )
-from shared.errors import FieldProblem, InvalidInput, Text
-from shared.writes import StaleWrite, etag_of
+from shared.errors import FieldProblem, InvalidInput, StaleWrite, Text
+from shared.writes import etag_of
 
 _CACHE = "directory.gazetteer"  # session.info key: one load per unit of work (HSDS imports check many)
 

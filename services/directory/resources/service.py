@@ -30,7 +30,12 @@ from shared.messaging.outbox import emit, emit_many
 from shared.pagination import decode_cursor, encode_cursor
 from shared.writes import etag_of
 
-EVENTS = {"published": ResourcePublished, "updated": ResourceUpdated, "retired": ResourceRetired}
+ResourceEvent = ResourcePublished | ResourceUpdated | ResourceRetired
+EVENTS: dict[str, type[ResourceEvent]] = {
+    "published": ResourcePublished,
+    "updated": ResourceUpdated,
+    "retired": ResourceRetired,
+}
 
 
 class ResourceNotFound(NotFound):
@@ -142,7 +147,7 @@ async def _record(session: AsyncSession, resource: Resource, change: str, actor:
 
 def _resource_event(
     change: str, resource: Resource, organization: Organization | None, now: datetime
-) -> ResourcePublished | ResourceUpdated | ResourceRetired:
+) -> ResourceEvent:
     """What other services keep of an entry in their read models (facilities: no personal data)."""
     voice = next((p for p in resource.phones if p.get("type", "voice") == "voice"), None)
     return EVENTS[change](
@@ -227,7 +232,12 @@ async def publish_many(
         if org_ids
         else {}
     )
-    resources, terms, areas, openings, versions, events = [], [], [], [], [], []
+    resources: list[dict[str, Any]] = []
+    terms: list[dict[str, Any]] = []
+    areas: list[dict[str, Any]] = []
+    openings: list[dict[str, Any]] = []
+    versions: list[dict[str, Any]] = []
+    events: list[ResourceEvent] = []
     for data in items:
         organization = organizations.get(data.organization_id or "")
         if data.organization_id and organization is None:

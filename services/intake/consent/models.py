@@ -12,6 +12,7 @@ from services.intake.db import Base
 from shared.auth.policy import DataScope, Reach
 from shared.auth.scope import TenantScoped
 from shared.db import UTCDateTime, Versioned
+from shared.events.catalog import DataClass, Purpose
 
 
 class Consent(Versioned, TenantScoped, Base):
@@ -21,8 +22,8 @@ class Consent(Versioned, TenantScoped, Base):
     tenant_id: Mapped[str] = mapped_column(String(6))
     organisation_id: Mapped[str] = mapped_column(String(100), index=True)
     consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id"), index=True)
-    purposes: Mapped[list[str]] = mapped_column(JSON)
-    data_classes: Mapped[list[str]] = mapped_column(JSON)
+    purposes: Mapped[list[Purpose]] = mapped_column(JSON)
+    data_classes: Mapped[list[DataClass]] = mapped_column(JSON)
     # Organisations the person agreed may receive the information; empty means "the agencies
     # needed for the support", the wording of the national form.
     organisations: Mapped[list[str]] = mapped_column(JSON)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -21,11 +21,20 @@ SUPPORT_MEETING_ROUTE = Text(
 
 
 class ConsentFacts(Protocol):
-    purposes: list[str]
-    data_classes: list[str]
-    explained: bool
-    valid_from: datetime
-    withdrawn_at: datetime | None
+    @property
+    def purposes(self) -> Sequence[str]: ...
+
+    @property
+    def data_classes(self) -> Sequence[str]: ...
+
+    @property
+    def explained(self) -> bool: ...
+
+    @property
+    def valid_from(self) -> datetime: ...
+
+    @property
+    def withdrawn_at(self) -> datetime | None: ...
 
 
 class ConsentRequired(InvalidInput):

@@ -146,8 +146,8 @@ def consent_recorded(consent: Consent) -> ConsentRecorded:
         consultation_id=consent.consultation_id,
         tenant_id=consent.tenant_id,
         organisation_id=consent.organisation_id,
-        purposes=consent.purposes,  # type: ignore[arg-type]
-        data_classes=consent.data_classes,  # type: ignore[arg-type]
+        purposes=consent.purposes,
+        data_classes=consent.data_classes,
         organisations=consent.organisations,
         obtained_at=consent.obtained_at,
         valid_from=consent.valid_from,

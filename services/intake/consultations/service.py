@@ -14,11 +14,13 @@ from services.intake.consultations import rules
 from services.intake.consultations.concerns import LABELS_JA, Concern, fields_of
 from services.intake.consultations.models import Consultation
 from services.intake.consultations.schemas import (
+    Channel,
     ConcernOut,
     ConsultationCreate,
     ConsultationListItem,
     ConsultationOut,
     ReferralSummary,
+    Urgency,
 )
 from services.intake.referrals.models import Referral
 from services.intake.windows.models import Window
@@ -254,10 +256,10 @@ def to_list_item(c: Consultation) -> ConsultationListItem:
         tenant_id=c.tenant_id,
         window_code=c.window_code,
         received_at=c.received_at,
-        channel=c.channel,  # type: ignore[arg-type]
+        channel=Channel(c.channel),
         person_name=c.person_name,
         person_name_kana=c.person_name_kana,
         main_concern=Concern(c.main_concern),
         welfare_fields=c.welfare_fields,
-        urgency=c.urgency,  # type: ignore[arg-type]
+        urgency=Urgency(c.urgency),
     )

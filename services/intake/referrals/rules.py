@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Protocol
 
@@ -45,7 +46,7 @@ class InvalidReferralTransition(Conflict):
     title = Text("つなぎの状態を変更できません。", "The referral cannot move to that status.")
 
 
-def check_can_refer(existing: list[ReferralFacts]) -> None:
+def check_can_refer(existing: Sequence[ReferralFacts]) -> None:
     if any(ReferralStatus(r.status) in OPEN for r in existing):
         raise AlreadyReferred(
             Text(

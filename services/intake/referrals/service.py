@@ -117,8 +117,8 @@ def case_referred(consultation: Consultation, consent: Consent, referral: Referr
         reason=referral.reason,
         consent=ConsentScope(
             consent_id=consent.id,
-            purposes=consent.purposes,  # type: ignore[arg-type]
-            data_classes=consent.data_classes,  # type: ignore[arg-type]
+            purposes=consent.purposes,
+            data_classes=consent.data_classes,
             organisations=consent.organisations,
             obtained_at=consent.obtained_at,
             method=consent.method,

@@ -1,8 +1,6 @@
 """Alembic environment of outreach: its own tables, its own version table."""
 
-from alembic import context
-
 from services.outreach.db import metadata
 from shared.migrations import run_env
 
-run_env(context, metadata)
+run_env(metadata)
