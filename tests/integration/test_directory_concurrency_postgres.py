@@ -12,7 +12,11 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.directory.db import messaging
+from services.directory.districts import service as districts
+from services.directory.districts.schemas import GazetteerIn
 from services.embedded import create_app
+from shared.db import utcnow
+from shared.errors import StaleWrite
 from shared.runtime import runtimes_of
 from shared.settings import Settings
 from tests.support.builders import OTOFUKE_TOWN
@@ -102,3 +106,37 @@ async def test_simultaneous_gazetteer_replacements_with_one_etag_give_one_200_an
     assert Counter(r.status_code for r in responses) == {200: 1, 412: N - 1}, [r.text for r in responses]
     after = await http.get("/directory/v1/districts")
     assert after.headers["etag"] == next(r for r in responses if r.status_code == 200).headers["etag"]
+
+
+async def test_a_gazetteer_created_between_anothers_read_and_write_makes_that_write_stale(directory) -> None:
+    """The interleaving the HTTP race only hits sometimes, made to happen: B reads "none yet" (v0),
+    A creates the gazetteer and commits, then B writes from v0. B must get 412, not overwrite A."""
+    _http, app = directory
+    db = runtimes_of(app)["directory"].db
+    tono = "032085"
+    first = GazetteerIn.model_validate(
+        {"municipality": "遠野市", "districts": [{"kind": "district", "name": "綾織地区"}]}
+    )
+    second = GazetteerIn.model_validate(
+        {"municipality": "遠野市", "districts": [{"kind": "district", "name": "附馬牛地区"}]}
+    )
+
+    async with db.transaction() as b:
+        read_by_b = await districts.current_version(session=b, tenant_id=tono)
+        async with db.transaction() as a:
+            await districts.replace_gazetteer(
+                session=a, tenant_id=tono, data=first, actor="editor-a", now=utcnow(), expected_version=0
+            )
+        with pytest.raises(StaleWrite):
+            await districts.replace_gazetteer(
+                session=b,
+                tenant_id=tono,
+                data=second,
+                actor="editor-b",
+                now=utcnow(),
+                expected_version=read_by_b,
+            )
+
+    async with db.transaction() as session:
+        kept = await districts.gazetteer_of(session, tono)
+    assert [d.name for d in kept.districts] == ["綾織地区"]

@@ -74,7 +74,12 @@ async def replace_districts(
         version = await service.current_version(session=session, tenant_id=tenant_id)
         require_if_match(request, service.etag_id(tenant_id), version)
         await service.replace_gazetteer(
-            session=session, tenant_id=tenant_id, data=body, actor=access.caller.subject, now=utcnow()
+            session=session,
+            tenant_id=tenant_id,
+            data=body,
+            actor=access.caller.subject,
+            now=utcnow(),
+            expected_version=version,
         )
         await audit(session, access, service.etag_id(tenant_id))
         gazetteer = await service.read_gazetteer(session=session, tenant_id=tenant_id)

@@ -136,17 +136,23 @@ async def replace_gazetteer(
     data: GazetteerIn,
     actor: str,
     now: datetime,
+    expected_version: int,
     source: str | None = None,
 ) -> int:
-    """Put `data` in place of the municipality's gazetteer; returns the new version.
+    """Put `data` in place of the municipality's gazetteer, if it is still at `expected_version` (0:
+    none yet); returns the new version.
 
-    The caller has checked the version it replaces (`current_version`, which also locks the row).
+    Checked here, under the row lock, not only against the version the caller read: between that
+    read and this write another editor may have created or replaced it (then: 412). Two first
+    gazetteers at once both find no row; the second's INSERT meets the first's key (412 too).
     """
     gazetteer = _as_rules(data)
     problems = rules.gazetteer_problems(gazetteer, [a.district for a in data.addresses])
     if problems:
         raise InvalidGazetteer(fields=problems)
-    header = await _header(session, tenant_id)
+    header = await _header(session, tenant_id, lock=True)
+    if (header.version if header else 0) != expected_version:
+        raise StaleWrite(extra={"current_etag": etag_of(etag_id(tenant_id), header.version if header else 0)})
     if header is None:
         header = Gazetteer(tenant_id=tenant_id, version=0)
         session.add(header)

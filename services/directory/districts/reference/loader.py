@@ -49,5 +49,6 @@ async def load_reference_districts(session: AsyncSession, settings: Settings) ->
             data=GazetteerIn.model_validate(file.model_dump(exclude={"tenant_id", "source"})),
             actor=LOADER,
             now=utcnow(),
+            expected_version=0,
             source=file.source,
         )
