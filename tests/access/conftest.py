@@ -1,5 +1,24 @@
-"""The access suites use the API suites' migrated-template settings (one embedded system per test)."""
+"""The access suites use the API suites' systems: migrated-template copies, shared per module where
+the module's tests run in its event loop (see tests/api/conftest.py)."""
 
-from tests.api.conftest import migrated_data_dir, settings
+from tests.api.conftest import (
+    app,
+    client,
+    migrated_data_dir,
+    module_app,
+    module_client,
+    module_settings,
+    own_client,
+    settings,
+)
 
-__all__ = ["migrated_data_dir", "settings"]
+__all__ = [
+    "app",
+    "client",
+    "migrated_data_dir",
+    "module_app",
+    "module_client",
+    "module_settings",
+    "own_client",
+    "settings",
+]

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -28,6 +29,15 @@ CASES = "/coordination/v1/cases"
 
 NAGAIZUMI_WINDOW = "223417-fukushi-hoken-ka"  # 福祉保険課, run by the town itself
 NAGAIZUMI_TOWN = "223417-town"
+
+
+# --- which system (see tests/api/conftest.py) ----------------------------------------------------
+
+# `pytestmark = shares_one_system`: the module's tests run in its event loop and share one system, so
+# each makes what it needs and looks only at that.
+shares_one_system = pytest.mark.asyncio(loop_scope="module")
+# On a test of such a module: it runs in a loop of its own, on a pristine system of its own.
+own_system = pytest.mark.asyncio(loop_scope="function")
 
 
 # --- who calls (the `client` fixture is all-round staff of らんらん's operator in Otofuke) ----------
@@ -75,6 +85,15 @@ async def intake_rows(app: FastAPI) -> dict[str, int]:
         }
 
 
+async def intake_saved(app: FastAPI) -> dict[str, int]:
+    """What intake holds, counted: compare before and after a request that must save nothing.
+
+    Intake writes consultations, consents, referrals and its outbox rows only when asked to."""
+    saved = await intake_rows(app)
+    saved["outbox"] = len(await intake_outbox(app))
+    return saved
+
+
 async def intake_outbox(app: FastAPI) -> list[Any]:
     async with runtimes_of(app)["intake"].db.transaction() as session:
         outbox = intake_messaging.outbox
@@ -85,6 +104,11 @@ async def coordination_outbox(app: FastAPI) -> list[Any]:
     async with runtimes_of(app)["coordination"].db.transaction() as session:
         outbox = coordination_messaging.outbox
         return list((await session.execute(select(outbox).order_by(outbox.c.id))).all())
+
+
+def about(rows: list[Any], *keys: str) -> list[Any]:
+    """The outbox rows keyed by one of `keys` (an event's key is its aggregate's id)."""
+    return [row for row in rows if row.key in keys]
 
 
 def event_names(rows: list[Any]) -> Counter[str]:
