@@ -1,23 +1,39 @@
-"""GET /intake/v1/consultations: filters as query parameters, cursor pagination, newest first."""
+"""GET /intake/v1/consultations: filters as query parameters, cursor pagination, newest first.
+
+The module's tests share one system and read the five consultations `seeded` records once, in Otofuke
+and Nagaizumi; the pagination tests record theirs in Sakai (052124), each as staff of an operator
+only it uses, so that every list a test reads holds only what it expects.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import httpx
 import pytest
+import pytest_asyncio
 
 from shared.pagination import encode_cursor
+from shared.settings import Settings
 from tests.api.helpers import (
     CONSULTATIONS,
     NAGAIZUMI_WINDOW,
     assert_problem,
     nagaizumi_staff,
     record_consultation,
+    shares_one_system,
     willwork_staff,
 )
 from tests.support.builders import NAGAIZUMI, OTOFUKE, RANRAN_OPERATOR, SEIKATSU, WILLWORK
 from tests.support.tokens import bearer
+
+pytestmark = shares_one_system
+
+SAKAI = "052124"
+# Windows of Sakai's reference data and the operators that run them, one for each pagination test.
+SAKAI_CITY_WINDOW, SAKAI_CITY = f"{SAKAI}-houkatsu-center", f"{SAKAI}-city"
+SAKAI_SHAKYO_WINDOW, SAKAI_SHAKYO = f"{SAKAI}-houkatsu-center-tobu", f"{SAKAI}-shakyo"
 
 BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
 
@@ -37,13 +53,14 @@ async def ids(client, headers: dict[str, str] | None = None, **params: Any) -> l
     return [item["id"] for item in await listed(client, headers, **params)]
 
 
-@pytest.fixture
-async def seeded(client, settings) -> dict[str, str]:
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def seeded(module_client: httpx.AsyncClient, module_settings: Settings) -> dict[str, str]:
     """Five consultations that differ in one filterable respect each; name -> id.
 
     Each is recorded by staff of the window's operator: らんらん's (the client), せいかつ相談窓口's,
     and Nagaizumi town's. The client, a municipal officer of Otofuke too, sees Otofuke's four.
     """
+    client, settings = module_client, module_settings
     willwork = willwork_staff(settings)
     made = {
         "mother_8050": await record_consultation(client, received_at=at(0)),
@@ -238,10 +255,16 @@ async def test_a_date_time_range_without_a_time_zone_is_422_not_a_server_error(c
 # --- pagination -----------------------------------------------------------------------------
 
 
-async def test_pages_of_three_cover_every_consultation_once_newest_first(client) -> None:
+async def test_pages_of_three_cover_every_consultation_once_newest_first(client, settings) -> None:
     # Seven consultations; three share one received_at, so the id must break the tie.
+    staff = bearer(settings, "window_staff", tenant=SAKAI, org=SAKAI_CITY)
     offsets = [0, 1, 2, 2, 2, 5, 6]
-    made = [(await record_consultation(client, received_at=at(h)))["id"] for h in offsets]
+    made = [
+        (await record_consultation(client, headers=staff, window_code=SAKAI_CITY_WINDOW, received_at=at(h)))[
+            "id"
+        ]
+        for h in offsets
+    ]
 
     seen: list[dict[str, Any]] = []
     cursor = None
@@ -250,7 +273,7 @@ async def test_pages_of_three_cover_every_consultation_once_newest_first(client)
         params: dict[str, Any] = {"limit": 3}
         if cursor:
             params["cursor"] = cursor
-        page = (await client.get(CONSULTATIONS, params=params)).json()
+        page = (await client.get(CONSULTATIONS, params=params, headers=staff)).json()
         pages += 1
         assert len(page["items"]) <= 3
         seen.extend(page["items"])
@@ -263,14 +286,15 @@ async def test_pages_of_three_cover_every_consultation_once_newest_first(client)
     assert len({i["id"] for i in seen}) == 7
     order = [(i["received_at"], i["id"]) for i in seen]
     assert order == sorted(order, reverse=True)
-    assert [i["id"] for i in seen] == [i["id"] for i in await listed(client, limit=50)]
+    assert [i["id"] for i in seen] == [i["id"] for i in await listed(client, staff, limit=50)]
 
 
-async def test_a_full_last_page_has_no_next_cursor(client) -> None:
+async def test_a_full_last_page_has_no_next_cursor(client, settings) -> None:
+    staff = bearer(settings, "window_staff", tenant=SAKAI, org=SAKAI_SHAKYO)
     for h in range(3):
-        await record_consultation(client, received_at=at(h))
+        await record_consultation(client, headers=staff, window_code=SAKAI_SHAKYO_WINDOW, received_at=at(h))
 
-    page = (await client.get(CONSULTATIONS, params={"limit": 3})).json()
+    page = (await client.get(CONSULTATIONS, params={"limit": 3}, headers=staff)).json()
 
     assert len(page["items"]) == 3
     assert page["next_cursor"] is None
