@@ -1,4 +1,9 @@
-"""Consent records of a consultation: record, list, withdraw (同意・同意の撤回)."""
+"""Consent records of a consultation: record, list, withdraw (同意・同意の撤回).
+
+The module's tests share one system: each records its own consultations, looks at the outbox rows
+about them (intake keys a consent's events by its consultation), and compares what intake holds
+before and after a request that must save nothing.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,18 @@ import pytest
 from tests.api.helpers import (
     CONSULTATIONS,
     EN,
+    about,
     assert_problem,
     event_names,
     intake_outbox,
-    intake_rows,
+    intake_saved,
     record_consent,
     record_consultation,
+    shares_one_system,
 )
 from tests.support.builders import RANRAN_OPERATOR, consent_body
+
+pytestmark = shares_one_system
 
 MISSING = "00000000-0000-0000-0000-000000000000"
 
@@ -52,7 +61,7 @@ async def test_a_consent_is_recorded_active_and_listed(client, app) -> None:
     assert listed.json() == [consent]
     # Coordination hears of the consent's scope (to check a support meeting's tax consent), and of
     # nothing personal: no name, no note, no one who obtained it.
-    (row,) = await intake_outbox(app)
+    (row,) = about(await intake_outbox(app), consultation["id"])
     assert row.event_type == "jp.jusou.intake.ConsentRecorded.v1"
     assert row.key == consultation["id"]
     assert row.envelope["data"] == {
@@ -89,10 +98,12 @@ async def test_consents_of_an_unknown_consultation_are_404(client) -> None:
 
 
 async def test_a_consent_for_an_unknown_consultation_is_404_and_not_saved(client, app) -> None:
+    before = await intake_saved(app)
+
     response = await client.post(consents_of(MISSING), json=consent_body())
 
     assert_problem(response, status=404, slug="consultation-not-found")
-    assert (await intake_rows(app))["consents"] == 0
+    assert await intake_saved(app) == before
 
 
 BAD_CONSENTS: list[Any] = [
@@ -122,17 +133,18 @@ async def test_bad_consents_are_422_naming_the_field_and_not_saved(
     client, app, body, field: str, code: str
 ) -> None:
     consultation = await record_consultation(client)
+    before = await intake_saved(app)
 
     response = await client.post(consents_of(consultation["id"]), json=body)
 
     assert_problem(response, status=422, slug="validation-error", fields={field: code})
-    assert (await intake_rows(app))["consents"] == 0
-    assert await intake_outbox(app) == []
+    assert await intake_saved(app) == before
 
 
 async def test_a_consent_obtained_in_the_future_is_refused(client, app) -> None:
     consultation = await record_consultation(client)
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    before = await intake_saved(app)
 
     response = await client.post(
         consents_of(consultation["id"]), json=consent_body(obtained_at=tomorrow), headers=EN
@@ -140,11 +152,12 @@ async def test_a_consent_obtained_in_the_future_is_refused(client, app) -> None:
 
     body = assert_problem(response, status=422, slug="validation-error", fields={"obtained_at": "in_future"})
     assert body["title"] == "The input is not valid."
-    assert (await intake_rows(app))["consents"] == 0
+    assert await intake_saved(app) == before
 
 
 async def test_malformed_json_consent_is_400(client, app) -> None:
     consultation = await record_consultation(client)
+    before = await intake_saved(app)
 
     response = await client.post(
         consents_of(consultation["id"]),
@@ -153,7 +166,7 @@ async def test_malformed_json_consent_is_400(client, app) -> None:
     )
 
     assert_problem(response, status=400, slug="malformed-json", fields={"body": "json_invalid"})
-    assert (await intake_rows(app))["consents"] == 0
+    assert await intake_saved(app) == before
 
 
 # --- withdrawal -----------------------------------------------------------------------------
@@ -177,7 +190,7 @@ async def test_withdrawing_a_consent_ends_it_and_tells_the_other_services_once(c
     assert response.headers["etag"] == withdrawn["etag"] != consent["etag"]
     assert (await client.get(consents_of(consultation["id"]))).json() == [withdrawn]
 
-    rows = await intake_outbox(app)
+    rows = about(await intake_outbox(app), consultation["id"])
     assert event_names(rows) == {"ConsentRecorded": 1, "ConsentWithdrawn": 1}
     (row,) = [r for r in rows if r.event_type.endswith(".ConsentWithdrawn.v1")]
     assert row.topic == "intake.events.v1"
@@ -235,16 +248,18 @@ async def test_a_consent_cannot_be_withdrawn_twice(client, app) -> None:
     listed = (await client.get(consents_of(consultation["id"]))).json()
     assert listed[0]["withdrawn_at"] == first.json()["withdrawn_at"]
     assert listed[0]["withdrawal_reason"] is None
-    assert event_names(await intake_outbox(app)) == {"ConsentRecorded": 1, "ConsentWithdrawn": 1}
+    rows = about(await intake_outbox(app), consultation["id"])
+    assert event_names(rows) == {"ConsentRecorded": 1, "ConsentWithdrawn": 1}
 
 
 async def test_withdrawing_an_unknown_consent_is_404(client, app) -> None:
     consultation = await record_consultation(client)
+    before = await intake_saved(app)
 
     response = await client.post(withdrawal_of(consultation["id"], MISSING), json={})
 
     assert_problem(response, status=404, slug="consent-not-found")
-    assert await intake_outbox(app) == []
+    assert await intake_saved(app) == before
 
 
 async def test_a_consent_cannot_be_withdrawn_through_another_consultation(client, app) -> None:
@@ -258,7 +273,7 @@ async def test_a_consent_cannot_be_withdrawn_through_another_consultation(client
 
     assert_problem(response, status=404, slug="consent-not-found")
     assert (await client.get(consents_of(mine["id"]))).json()[0]["active"] is True
-    assert "ConsentWithdrawn" not in event_names(await intake_outbox(app))
+    assert "ConsentWithdrawn" not in event_names(about(await intake_outbox(app), mine["id"], other["id"]))
 
 
 async def test_a_withdrawal_with_unknown_fields_is_422_and_changes_nothing(client, app) -> None:
@@ -273,7 +288,7 @@ async def test_a_withdrawal_with_unknown_fields_is_422_and_changes_nothing(clien
 
     assert_problem(response, status=422, slug="validation-error", fields={"why": "extra_forbidden"})
     assert (await client.get(consents_of(consultation["id"]))).json()[0]["active"] is True
-    assert "ConsentWithdrawn" not in event_names(await intake_outbox(app))
+    assert "ConsentWithdrawn" not in event_names(about(await intake_outbox(app), consultation["id"]))
 
 
 async def test_a_withdrawal_without_if_match_is_428_and_changes_nothing(client, app) -> None:
@@ -284,7 +299,7 @@ async def test_a_withdrawal_without_if_match_is_428_and_changes_nothing(client, 
 
     assert_problem(response, status=428, slug="precondition-required", fields={"If-Match": "missing"})
     assert (await client.get(consents_of(consultation["id"]))).json() == [consent]
-    assert "ConsentWithdrawn" not in event_names(await intake_outbox(app))
+    assert "ConsentWithdrawn" not in event_names(about(await intake_outbox(app), consultation["id"]))
 
 
 @pytest.mark.parametrize(
@@ -305,4 +320,4 @@ async def test_a_withdrawal_with_an_etag_that_is_not_the_consents_is_412(client,
     body = assert_problem(response, status=412, slug="stale-write")
     assert body["current_etag"] == consent["etag"]
     assert (await client.get(consents_of(consultation["id"]))).json() == [consent]
-    assert "ConsentWithdrawn" not in event_names(await intake_outbox(app))
+    assert "ConsentWithdrawn" not in event_names(about(await intake_outbox(app), consultation["id"]))
