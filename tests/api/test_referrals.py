@@ -1,6 +1,9 @@
 """Referral to multi-agency collaboration (多機関協働事業へつなぐ): only with the person's consent.
 
 A referral writes its CaseReferred event in the same transaction; a refused referral writes nothing.
+The module's tests share one system: each refers its own consultations and looks at the outbox rows
+about them (intake keys a referral's and a consent's events by the consultation); what intake holds
+is compared before and after a request that must save nothing.
 """
 
 from __future__ import annotations
@@ -8,20 +11,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from tests.api.helpers import (
     CONSULTATIONS,
     EN,
+    about,
     assert_problem,
     case_of,
     event_names,
     intake_outbox,
-    intake_rows,
+    intake_saved,
     record_consent,
     record_consultation,
     refer,
+    shares_one_system,
 )
+
+pytestmark = shares_one_system
 
 MISSING = "00000000-0000-0000-0000-000000000000"
 
@@ -30,13 +35,15 @@ def referrals_of(consultation_id: str) -> str:
     return f"{CONSULTATIONS}/{consultation_id}/referrals"
 
 
-async def case_referred_rows(app) -> list[Any]:
-    return [row for row in await intake_outbox(app) if row.event_type.endswith(".CaseReferred.v1")]
+async def case_referred_rows(app, consultation_id: str) -> list[Any]:
+    rows = about(await intake_outbox(app), consultation_id)
+    return [row for row in rows if row.event_type.endswith(".CaseReferred.v1")]
 
 
 async def test_a_consented_referral_is_sent_and_readable(client, app) -> None:
     consultation = await record_consultation(client)
     consent = await record_consent(client, consultation["id"])
+    before = await intake_saved(app)
 
     response = await client.post(
         referrals_of(consultation["id"]), json={"reason": "8050: 母の介護と長男のひきこもり"}
@@ -58,22 +65,23 @@ async def test_a_consented_referral_is_sent_and_readable(client, app) -> None:
     listed = await client.get(referrals_of(consultation["id"]))
     assert listed.status_code == 200
     assert [r["id"] for r in listed.json()] == [referral["id"]]
-    assert (await intake_rows(app))["referrals"] == 1
+    assert (await intake_saved(app))["referrals"] == before["referrals"] + 1
 
 
 async def test_a_referral_writes_exactly_one_case_referred_keyed_by_the_consultation(client, app) -> None:
     consultation = await record_consultation(client)
     await record_consent(client, consultation["id"])
+    before = await intake_saved(app)
 
     referral = await refer(client, consultation["id"])
 
-    rows = await intake_outbox(app)
+    assert (await intake_saved(app))["outbox"] == before["outbox"] + 1
+    rows = about(await intake_outbox(app), consultation["id"])
     assert event_names(rows) == {"ConsentRecorded": 1, "CaseReferred": 1}
     (row,) = [r for r in rows if r.event_type.endswith(".CaseReferred.v1")]
     assert row.topic == "intake.events.v1"
     # The consultation's key, which its consent's events share: they stay in order on the way.
     assert row.key == consultation["id"]
-    assert [r.key for r in rows] == [consultation["id"], consultation["id"]]
     assert row.envelope["subject"] == referral["id"]
     assert row.envelope["tenantid"] == consultation["tenant_id"]
     data = row.envelope["data"]
@@ -92,7 +100,7 @@ async def test_the_event_carries_only_the_data_classes_the_person_consented_to(c
 
     await refer(client, consultation["id"])
 
-    (row,) = await case_referred_rows(app)
+    (row,) = await case_referred_rows(app, consultation["id"])
     data = row.envelope["data"]
     assert data["person"]["name"] == "音更 花子"
     assert data["person"]["name_kana"] == "オトフケ ハナコ"
@@ -112,7 +120,7 @@ async def test_notes_travel_only_when_consented(client, app) -> None:
 
     await refer(client, consultation["id"])
 
-    (row,) = await case_referred_rows(app)
+    (row,) = await case_referred_rows(app, consultation["id"])
     assert row.envelope["data"]["notes"] == "息子の将来が心配\n\n介護保険の説明をした"
 
 
@@ -131,7 +139,7 @@ async def test_the_newest_usable_consent_is_the_one_referred_under(client) -> No
 
 
 async def assert_refused_for_lack_of_consent(client, app, consultation_id: str) -> None:
-    before = await intake_outbox(app)
+    before = await intake_saved(app)
 
     ja = await client.post(referrals_of(consultation_id), json={"reason": "複合的な課題"})
     en = await client.post(referrals_of(consultation_id), json={}, headers=EN)
@@ -145,9 +153,8 @@ async def assert_refused_for_lack_of_consent(client, app, consultation_id: str) 
     assert "support meeting" in english["detail"]
     assert english["alternative_route"] == "support_meeting"
 
-    assert (await intake_rows(app))["referrals"] == 0
-    assert await case_referred_rows(app) == []
-    assert len(await intake_outbox(app)) == len(before)
+    assert await intake_saved(app) == before
+    assert await case_referred_rows(app, consultation_id) == []
     assert (await client.get(referrals_of(consultation_id))).json() == []
 
 
@@ -157,7 +164,7 @@ async def test_a_referral_without_consent_points_to_the_support_meeting_and_save
     consultation = await record_consultation(client)
 
     await assert_refused_for_lack_of_consent(client, app, consultation["id"])
-    assert await intake_outbox(app) == []
+    assert about(await intake_outbox(app), consultation["id"]) == []
 
 
 async def test_a_referral_under_a_withdrawn_consent_is_refused_the_same_way(client, app) -> None:
@@ -171,22 +178,15 @@ async def test_a_referral_under_a_withdrawn_consent_is_refused_the_same_way(clie
     assert withdrawn.status_code == 200, withdrawn.text
 
     await assert_refused_for_lack_of_consent(client, app, consultation["id"])
-    assert event_names(await intake_outbox(app)) == {"ConsentRecorded": 1, "ConsentWithdrawn": 1}
+    rows = about(await intake_outbox(app), consultation["id"])
+    assert event_names(rows) == {"ConsentRecorded": 1, "ConsentWithdrawn": 1}
 
 
-@pytest.mark.parametrize(
-    "consent",
-    [
-        pytest.param({"explained": False}, id="not explained"),
-        pytest.param({"purposes": ["participation"]}, id="not for collaboration"),
-        pytest.param({"data_classes": ["identity", "contact"]}, id="concerns not shared"),
-    ],
-)
-async def test_a_consent_that_does_not_cover_collaboration_is_no_consent(
-    client, app, consent: dict[str, Any]
-) -> None:
+async def test_a_consent_that_does_not_cover_collaboration_is_no_consent(client, app) -> None:
+    # What covers collaboration (explained, its purpose, identity and concerns shared, in force) is
+    # tabled in tests/unit/test_consent_rules.py; here the rule is shown wired to the referral.
     consultation = await record_consultation(client)
-    await record_consent(client, consultation["id"], **consent)
+    await record_consent(client, consultation["id"], purposes=["participation"])
 
     await assert_refused_for_lack_of_consent(client, app, consultation["id"])
 
@@ -204,7 +204,7 @@ async def test_a_consultation_with_an_open_referral_cannot_be_referred_again(cli
     body = assert_problem(again, status=409, slug="already-referred")
     assert body["title"] == "This consultation has already been referred to collaboration."
     assert [r["id"] for r in (await client.get(referrals_of(consultation["id"]))).json()] == [first["id"]]
-    assert len(await case_referred_rows(app)) == 1
+    assert len(await case_referred_rows(app, consultation["id"])) == 1
 
 
 async def test_a_second_referral_is_refused_also_after_the_case_was_opened(client, app) -> None:
@@ -212,44 +212,51 @@ async def test_a_second_referral_is_refused_also_after_the_case_was_opened(clien
     await record_consent(client, consultation["id"])
     referral = await refer(client, consultation["id"])
     await case_of(client, referral["id"])
+    before = await intake_saved(app)
 
     again = await client.post(referrals_of(consultation["id"]), json={})
 
     assert_problem(again, status=409, slug="already-referred")
-    assert (await intake_rows(app))["referrals"] == 1
+    assert await intake_saved(app) == before
+    assert [r["id"] for r in (await client.get(referrals_of(consultation["id"]))).json()] == [referral["id"]]
 
 
 async def test_referring_an_unknown_consultation_is_404(client, app) -> None:
+    before = await intake_saved(app)
+
     response = await client.post(referrals_of(MISSING), json={})
 
     assert_problem(response, status=404, slug="consultation-not-found")
-    assert await intake_outbox(app) == []
+    assert await intake_saved(app) == before
 
 
 async def test_a_referral_with_unknown_fields_is_422_and_saves_nothing(client, app) -> None:
     consultation = await record_consultation(client)
     await record_consent(client, consultation["id"])
+    before = await intake_saved(app)
 
     response = await client.post(referrals_of(consultation["id"]), json={"reason": "x", "priority": "high"})
 
     assert_problem(response, status=422, slug="validation-error", fields={"priority": "extra_forbidden"})
-    assert (await intake_rows(app))["referrals"] == 0
-    assert await case_referred_rows(app) == []
+    assert await intake_saved(app) == before
+    assert await case_referred_rows(app, consultation["id"]) == []
 
 
 async def test_a_referral_reason_of_the_wrong_type_is_422(client, app) -> None:
     consultation = await record_consultation(client)
     await record_consent(client, consultation["id"])
+    before = await intake_saved(app)
 
     response = await client.post(referrals_of(consultation["id"]), json={"reason": ["a", "b"]})
 
     assert_problem(response, status=422, slug="validation-error", fields={"reason": "string_type"})
-    assert (await intake_rows(app))["referrals"] == 0
+    assert await intake_saved(app) == before
 
 
 async def test_malformed_json_referral_is_400_and_saves_nothing(client, app) -> None:
     consultation = await record_consultation(client)
     await record_consent(client, consultation["id"])
+    before = await intake_saved(app)
 
     response = await client.post(
         referrals_of(consultation["id"]),
@@ -258,8 +265,8 @@ async def test_malformed_json_referral_is_400_and_saves_nothing(client, app) -> 
     )
 
     assert_problem(response, status=400, slug="malformed-json", fields={"body": "json_invalid"})
-    assert (await intake_rows(app))["referrals"] == 0
-    assert await case_referred_rows(app) == []
+    assert await intake_saved(app) == before
+    assert await case_referred_rows(app, consultation["id"]) == []
 
 
 async def test_an_unknown_referral_is_404(client) -> None:
