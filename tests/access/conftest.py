@@ -3,6 +3,7 @@ the module's tests run in its event loop (see tests/api/conftest.py)."""
 
 from tests.api.conftest import (
     app,
+    build_system,
     client,
     migrated_data_dir,
     module_app,
@@ -14,6 +15,7 @@ from tests.api.conftest import (
 
 __all__ = [
     "app",
+    "build_system",
     "client",
     "migrated_data_dir",
     "module_app",

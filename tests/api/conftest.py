@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -58,6 +58,13 @@ def _in_the_modules_loop(request: pytest.FixtureRequest) -> bool:
     return (marker.kwargs.get("loop_scope") or marker.kwargs.get("scope")) == "module"
 
 
+@pytest.fixture(scope="session")
+def build_system() -> Callable[[Settings], FastAPI]:
+    """How a system is built from its settings: all five services embedded. A module may override it
+    (at module scope) to build its systems, shared or not, another way."""
+    return create_app
+
+
 # --- one system per module ----------------------------------------------------------------------
 
 
@@ -67,8 +74,10 @@ def module_settings(tmp_path_factory: pytest.TempPathFactory, migrated_data_dir:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def module_app(module_settings: Settings) -> AsyncIterator[FastAPI]:
-    app = create_app(module_settings)
+async def module_app(
+    module_settings: Settings, build_system: Callable[[Settings], FastAPI]
+) -> AsyncIterator[FastAPI]:
+    app = build_system(module_settings)
     async with app.router.lifespan_context(app):
         await settled(app)
         yield app
@@ -96,11 +105,13 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, migrated_data_dir: 
 
 
 @pytest.fixture
-def app(request: pytest.FixtureRequest, settings: Settings) -> FastAPI:
+def app(
+    request: pytest.FixtureRequest, settings: Settings, build_system: Callable[[Settings], FastAPI]
+) -> FastAPI:
     if _in_the_modules_loop(request):
         shared: FastAPI = request.getfixturevalue("module_app")
         return shared
-    return create_app(settings)
+    return build_system(settings)
 
 
 @pytest.fixture

@@ -2,6 +2,11 @@
 
 The demo data holds Otofuke's 25 reference entries (seed 000 §2(2)); 地域包括支援センターらんらん is
 one of them.
+
+The module's tests share one system where they add entries of their own and read only those (or only
+what a refused or dry-run import reports). Tests that read or re-import Otofuke's whole directory as
+the reference data made it, or create entries that others with the same names would also find,
+start a system of their own (`own_system`).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -18,13 +24,13 @@ from sqlalchemy import func, select
 
 from services.directory.app import definition as directory
 from services.directory.db import audit_log, messaging
-from services.directory.resources import csv_exchange, exchange_api
-from services.directory.resources.csv_exchange import HEADERS, parse_csv
+from services.directory.resources import exchange_api
+from services.directory.resources.csv_exchange import HEADERS
 from services.directory.resources.models import Resource, ResourceVersion
 from services.embedded import DEFINITIONS
 from shared.runtime import build_app, runtimes_of
 from shared.settings import Settings
-from tests.api.helpers import EN, assert_problem
+from tests.api.helpers import EN, assert_problem, own_system, shares_one_system
 from tests.support.builders import NAGAIZUMI, OTOFUKE_TOWN
 from tests.support.tokens import bearer
 
@@ -36,14 +42,21 @@ RANRAN = "016314-ranran"
 HAKUJU = "016314-hakuju-kyokai"  # 社会福祉法人音更町柏寿協会, operator of らんらん
 COLUMNS = list(HEADERS.values())
 
+pytestmark = shares_one_system
 
-@pytest.fixture
-def app(settings: Settings) -> FastAPI:
+
+@pytest.fixture(scope="module")
+def build_system() -> Callable[[Settings], FastAPI]:
     """The embedded system, with the CSV router mounted ahead of /resources/{resource_id}."""
-    if exchange_api.router in directory.routers:
-        return build_app(list(DEFINITIONS.values()), settings, title="test")
-    wired = dataclasses.replace(directory, routers=(exchange_api.router, *directory.routers))
-    return build_app([wired if d is directory else d for d in DEFINITIONS.values()], settings, title="test")
+
+    def build(settings: Settings) -> FastAPI:
+        if exchange_api.router in directory.routers:
+            return build_app(list(DEFINITIONS.values()), settings, title="test")
+        wired = dataclasses.replace(directory, routers=(exchange_api.router, *directory.routers))
+        definitions = [wired if d is directory else d for d in DEFINITIONS.values()]
+        return build_app(definitions, settings, title="test")
+
+    return build
 
 
 def editor(settings: Settings, **headers: str) -> dict[str, str]:
@@ -114,6 +127,7 @@ async def directory_rows(app: FastAPI) -> dict[str, int]:
 # --- export -------------------------------------------------------------------------------------
 
 
+@own_system  # exactly Otofuke's reference entries
 async def test_the_utf8_export_opens_in_excel_with_japanese_headers_and_labels(client) -> None:
     response = await client.get(EXPORT)
 
@@ -158,6 +172,7 @@ async def test_the_utf8_export_opens_in_excel_with_japanese_headers_and_labels(c
     assert ranran["版"] == "1"
 
 
+@own_system  # exactly Otofuke's reference entries
 async def test_the_cp932_export_opens_in_japanese_excel(client) -> None:
     response = await client.get(EXPORT, params={"encoding": "cp932"})
 
@@ -206,6 +221,7 @@ async def test_every_reader_may_export_but_an_auditor_may_not(client, settings) 
 # --- round trip ---------------------------------------------------------------------------------
 
 
+@own_system  # re-imports Otofuke's reference entries
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
 async def test_an_exported_file_imports_back_with_no_problems_and_no_changes(
     client, settings, app, encoding
@@ -233,6 +249,7 @@ async def test_an_exported_file_imports_back_with_no_problems_and_no_changes(
     assert after == {**before, "audit": before["audit"] + 1}
 
 
+@own_system  # らんらん at version 1, the rest unchanged
 async def test_rows_edited_in_excel_update_their_resources_and_keep_what_has_no_column(
     client, settings, app
 ) -> None:
@@ -278,6 +295,7 @@ async def test_rows_edited_in_excel_update_their_resources_and_keep_what_has_no_
     assert salon_now["accepts"] == salon["accepts"]  # 対象者 has no column: kept
 
 
+@own_system  # らんらん at version 1 before it
 async def test_a_row_changed_by_someone_since_the_export_is_refused(client, settings, app) -> None:
     rows = read_csv(await export(client), "utf-8-sig")
     current = await client.get(f"{RESOURCES}/{RANRAN}")
@@ -300,6 +318,7 @@ async def test_a_row_changed_by_someone_since_the_export_is_refused(client, sett
 # --- new entries ------------------------------------------------------------------------------
 
 
+@own_system  # each case creates the same entries
 @pytest.mark.parametrize(
     ("encoding", "given"),
     [("utf-8-sig", None), ("utf-8", None), ("cp932", None), ("cp932", "cp932"), ("utf-8-sig", "utf-8-sig")],
@@ -547,60 +566,6 @@ async def test_the_openapi_document_describes_both_as_csv(client) -> None:
     assert {p["name"] for p in imported["parameters"] if p["in"] == "query"} == {"dry_run", "encoding"}
 
 
-# --- the format, without HTTP -----------------------------------------------------------------
-
-
-def test_the_row_limit_is_reported_on_the_first_row_over_it(monkeypatch) -> None:
-    monkeypatch.setattr(csv_exchange, "MAX_ROWS", 3)
-    rows = [new_row(f"行{i}", "ギョウ") for i in range(5)]
-
-    parsed = parse_csv(csv_file(rows), None)
-
-    assert [(p.line, p.code) for p in parsed.problems] == [(5, "too_many_rows")]
-    assert parsed.read == 4
-
-
-def test_a_cell_with_line_breaks_stays_one_excel_row() -> None:
-    rows = [
-        new_row("改行のある行", "カイギョウ", 内容="一行目\n二行目"),
-        new_row("次の行", "ツギ", 分野="医療"),
-    ]
-
-    parsed = parse_csv(csv_file(rows), None)
-
-    assert parsed.rows[0][2].description == "一行目\n二行目"
-    assert [(p.line, p.field) for p in parsed.problems] == [(3, "分野")]
-
-
-def test_excel_habits_are_understood_or_explained() -> None:
-    rows = [
-        new_row("全角", "ｾﾞﾝｶｸ", 法定事業="３ロ", 郵便番号="０８０－０１０１", 電話="ＦＡＸ：６７－７６４０"),
-        new_row("ゼロ落ち", "ゼロオチ", 郵便番号="800101", 電話="155422111"),
-        new_row("空白", "クウハク", 種別=" 相談窓口 "),
-        {},  # a blank row Excel leaves behind
-    ]
-
-    parsed = parse_csv(csv_file(rows, "cp932"), None)
-
-    first = parsed.rows[0][2]
-    assert (first.name_kana, first.legal_item, first.postal_code) == ("ゼンカク", "3ロ", "080-0101")
-    assert first.phones[0].model_dump() == {"number": "67-7640", "extension": None, "type": "fax"}
-    assert parsed.rows[1][2].kind == "window"
-    assert [(p.line, p.field, p.code) for p in parsed.problems] == [
-        (3, "郵便番号", "leading_zero_lost"),
-        (3, "電話", "unreadable"),
-    ]
-
-
-def test_every_code_has_a_label() -> None:
-    from typing import get_args
-
-    from services.directory.reference.format import ServiceKind, WelfareField
-
-    assert set(csv_exchange.KIND.labels) == set(get_args(ServiceKind))
-    assert set(csv_exchange.FIELD.labels) == set(get_args(WelfareField))
-
-
 # --- 開所日時: structured schedules in the notation staff type (schedule_notation.py) -------------
 
 OPENING_HOURS = "月〜金 8:30-17:15／第2土曜 9:00-12:00"
@@ -632,6 +597,7 @@ async def window_with_schedules(client: httpx.AsyncClient, settings: Settings) -
     return window
 
 
+@own_system  # the only entry with opening hours
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
 async def test_opening_hours_are_exported_in_the_notation_and_import_back_unchanged(
     client, settings, app, encoding
@@ -657,6 +623,7 @@ async def test_opening_hours_are_exported_in_the_notation_and_import_back_unchan
     assert now["schedules"] == window["schedules"] and now["version"] == 1  # the description too
 
 
+@own_system  # each case creates the same entries
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
 async def test_new_rows_with_opening_hours_are_found_when_they_are_open(client, settings, encoding) -> None:
     body = csv_file(
