@@ -1,4 +1,8 @@
-"""Tokens that must be refused (401), whatever endpoint they are sent to, and refusals audited."""
+"""Tokens that must be refused (401), whatever endpoint they are sent to, and refusals audited.
+
+The module's tests share one system: none of them changes anything but the audit trail, where each
+looks for its own request id.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,10 @@ from sqlalchemy import select
 from services.intake.db import audit_log
 from shared.auth.tokens import load_or_create_local_key, mint
 from shared.runtime import runtimes_of
+from tests.api.helpers import shares_one_system
 from tests.support.builders import OTOFUKE, RANRAN_OPERATOR
+
+pytestmark = shares_one_system
 
 TARGET = "/intake/v1/consultations"
 
@@ -114,11 +121,12 @@ async def test_a_bad_token_is_refused_with_401(attack: str, client: httpx.AsyncC
 
 
 @pytest.mark.parametrize("header", [None, "Basic dXNlcjpwYXNz", "Bearer", "Bearer    "])
-async def test_without_a_bearer_token_every_endpoint_answers_401(header, client: httpx.AsyncClient) -> None:
+async def test_without_a_bearer_token_every_endpoint_answers_401(header, app) -> None:
     headers = {} if header is None else {"Authorization": header}
-    # httpx would send the client's default token: replace it explicitly.
-    client.headers.pop("Authorization", None)
-    response = await client.get(TARGET, headers=headers)
+    # Not the `client`, which sends its token with every request.
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as anonymous:
+        response = await anonymous.get(TARGET, headers=headers)
     assert response.status_code == 401, response.text
 
 

@@ -1,10 +1,15 @@
-"""Liveness and readiness, for the whole process and per service; unknown routes are problems too."""
+"""Liveness and readiness, for the whole process and per service; unknown routes are problems too.
+
+The module's tests share one system, but for the one that stops the bus.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.api.helpers import EN, assert_problem
+from tests.api.helpers import EN, assert_problem, own_system, shares_one_system
+
+pytestmark = shares_one_system
 
 SERVICES = ["intake", "coordination", "participation", "outreach", "directory"]
 
@@ -35,6 +40,7 @@ async def test_each_service_reports_its_own_health(client, service: str) -> None
     assert ready.json()["checks"] == {f"{service}.database": "ok", f"{service}.bus": "ok"}
 
 
+@own_system  # stops the bus
 async def test_the_process_is_not_ready_while_the_bus_is_down(client, app) -> None:
     bus = app.state.bus
     await bus.stop()
