@@ -3,12 +3,16 @@
 The events about one consultation travel on one key, but a replayed dead letter, or a producer of
 an older version, need not keep their order: a withdrawal that comes before its referral must be
 remembered and applied when the case opens, not dropped. Coordination runs alone here; each test
-hands the events to its consumer the way the bus does.
+hands the events to its consumer the way the bus does. The module's tests share one system, each
+with a consultation, consent and referral of its own (fresh ids).
 """
 
 from __future__ import annotations
 
 import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -29,21 +33,35 @@ from shared.events.catalog import (
 from shared.events.registry import Event
 from shared.runtime import ServiceRuntime, runtimes_of
 from shared.settings import Settings
+from tests.api.helpers import shares_one_system
 from tests.support.builders import OTOFUKE, RANRAN, RANRAN_OPERATOR
 from tests.support.directory_events import deliver
 from tests.support.tokens import bearer
 
-CONSULTATION = "11111111-1111-4111-8111-111111111111"
-CONSENT = "22222222-2222-4222-8222-222222222222"
-REFERRAL = "33333333-3333-4333-8333-333333333333"
+pytestmark = shares_one_system
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Ids:
+    """The consultation, consent and referral a test's events are about: its own."""
+
+    consultation: str = field(default_factory=_new_id)
+    consent: str = field(default_factory=_new_id)
+    referral: str = field(default_factory=_new_id)
+
+
 OBTAINED = datetime(2026, 11, 20, 1, 50, tzinfo=UTC)
 WITHDRAWN = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 
 
-def recorded() -> ConsentRecorded:
+def recorded(ids: Ids) -> ConsentRecorded:
     return ConsentRecorded(
-        consent_id=CONSENT,
-        consultation_id=CONSULTATION,
+        consent_id=ids.consent,
+        consultation_id=ids.consultation,
         tenant_id=OTOFUKE,
         organisation_id=RANRAN_OPERATOR,
         purposes=["collaboration"],
@@ -55,10 +73,10 @@ def recorded() -> ConsentRecorded:
     )
 
 
-def referred() -> CaseReferred:
+def referred(ids: Ids) -> CaseReferred:
     return CaseReferred(
-        referral_id=REFERRAL,
-        consultation_id=CONSULTATION,
+        referral_id=ids.referral,
+        consultation_id=ids.consultation,
         tenant_id=OTOFUKE,
         window_code=RANRAN,
         referring_organisation_id=RANRAN_OPERATOR,
@@ -69,7 +87,7 @@ def referred() -> CaseReferred:
         welfare_fields=["elderly"],
         reason="8050",
         consent=ConsentScope(
-            consent_id=CONSENT,
+            consent_id=ids.consent,
             purposes=["collaboration"],
             data_classes=["identity", "contact", "tax"],
             organisations=[],
@@ -80,19 +98,29 @@ def referred() -> CaseReferred:
     )
 
 
-def withdrawn() -> ConsentWithdrawn:
+def withdrawn(ids: Ids) -> ConsentWithdrawn:
     return ConsentWithdrawn(
-        consent_id=CONSENT, consultation_id=CONSULTATION, tenant_id=OTOFUKE, withdrawn_at=WITHDRAWN
+        consent_id=ids.consent, consultation_id=ids.consultation, tenant_id=OTOFUKE, withdrawn_at=WITHDRAWN
     )
 
 
-EVENTS = {"recorded": recorded, "referred": referred, "withdrawn": withdrawn}
+EVENTS: dict[str, Callable[[Ids], Event]] = {
+    "recorded": recorded,
+    "referred": referred,
+    "withdrawn": withdrawn,
+}
 ORDERS = [pytest.param(order, id=" > ".join(order)) for order in itertools.permutations(EVENTS)]
 
 
+@pytest.fixture(scope="module")
+def build_system() -> Callable[[Settings], FastAPI]:
+    """Coordination alone."""
+    return lambda settings: create_app(settings.model_copy(update={"services": ["coordination"]}))
+
+
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings.model_copy(update={"services": ["coordination"]}))
+def ids() -> Ids:
+    return Ids()
 
 
 @pytest.fixture
@@ -100,56 +128,56 @@ def coordination(app: FastAPI, client: httpx.AsyncClient) -> ServiceRuntime:
     return runtimes_of(app)["coordination"]
 
 
-async def the_case(coordination: ServiceRuntime) -> Case:
+async def the_case(coordination: ServiceRuntime, ids: Ids) -> Case:
     async with coordination.db.transaction() as session:
-        (case,) = (await session.scalars(select(Case).where(Case.referral_id == REFERRAL))).all()
+        (case,) = (await session.scalars(select(Case).where(Case.referral_id == ids.referral))).all()
         return case
 
 
-async def the_consent(coordination: ServiceRuntime) -> KnownConsent:
+async def the_consent(coordination: ServiceRuntime, ids: Ids) -> KnownConsent:
     async with coordination.db.transaction() as session:
-        known = await session.get(KnownConsent, CONSENT)
+        known = await session.get(KnownConsent, ids.consent)
         assert known is not None
         return known
 
 
 @pytest.mark.parametrize("order", ORDERS)
 async def test_every_order_of_record_referral_and_withdrawal_ends_withdrawn(
-    coordination: ServiceRuntime, order: tuple[str, ...]
+    coordination: ServiceRuntime, ids: Ids, order: tuple[str, ...]
 ) -> None:
-    events: list[Event] = [EVENTS[name]() for name in order]
+    events: list[Event] = [EVENTS[name](ids) for name in order]
 
     await deliver(coordination, events)
 
-    case = await the_case(coordination)
+    case = await the_case(coordination, ids)
     assert case.consent_withdrawn_at == WITHDRAWN
-    assert case.consent_id == CONSENT
-    known = await the_consent(coordination)
+    assert case.consent_id == ids.consent
+    known = await the_consent(coordination, ids)
     assert known.withdrawn_at == WITHDRAWN
     assert known.data_classes == ["identity", "contact", "tax"]
     assert known.valid_from == OBTAINED  # from ConsentRecorded, whichever came first
-    assert known.consultation_id == CONSULTATION
+    assert known.consultation_id == ids.consultation
 
 
 @pytest.mark.parametrize("order", ORDERS)
 async def test_every_order_delivered_twice_gives_the_same_single_case(
-    coordination: ServiceRuntime, order: tuple[str, ...]
+    coordination: ServiceRuntime, ids: Ids, order: tuple[str, ...]
 ) -> None:
-    events: list[Event] = [EVENTS[name]() for name in order]
+    events: list[Event] = [EVENTS[name](ids) for name in order]
 
     await deliver(coordination, events)
     await deliver(coordination, [*reversed(events), *events])  # new ids: a replay after a reset
 
-    case = await the_case(coordination)
+    case = await the_case(coordination, ids)
     assert case.consent_withdrawn_at == WITHDRAWN
-    assert (await the_consent(coordination)).withdrawn_at == WITHDRAWN
+    assert (await the_consent(coordination, ids)).withdrawn_at == WITHDRAWN
 
 
 async def test_a_withdrawal_that_came_first_hides_the_person_from_the_referring_window(
-    coordination: ServiceRuntime, client: httpx.AsyncClient, settings: Settings
+    coordination: ServiceRuntime, ids: Ids, client: httpx.AsyncClient, settings: Settings
 ) -> None:
-    await deliver(coordination, [withdrawn(), referred()])
-    case = await the_case(coordination)
+    await deliver(coordination, [withdrawn(ids), referred(ids)])
+    case = await the_case(coordination, ids)
 
     seen = await client.get(f"/coordination/v1/cases/{case.id}", headers=bearer(settings, "window_staff"))
 
@@ -161,41 +189,41 @@ async def test_a_withdrawal_that_came_first_hides_the_person_from_the_referring_
 
 
 async def test_a_later_withdrawal_of_another_consent_leaves_the_case_alone(
-    coordination: ServiceRuntime,
+    coordination: ServiceRuntime, ids: Ids
 ) -> None:
     other = ConsentWithdrawn(
-        consent_id="44444444-4444-4444-8444-444444444444",
-        consultation_id=CONSULTATION,
+        consent_id=_new_id(),
+        consultation_id=ids.consultation,
         tenant_id=OTOFUKE,
         withdrawn_at=WITHDRAWN,
     )
 
-    await deliver(coordination, [recorded(), referred(), other])
+    await deliver(coordination, [recorded(ids), referred(ids), other])
 
-    assert (await the_case(coordination)).consent_withdrawn_at is None
+    assert (await the_case(coordination, ids)).consent_withdrawn_at is None
 
 
 async def test_the_first_withdrawal_time_stands_when_it_is_delivered_again_later(
-    coordination: ServiceRuntime,
+    coordination: ServiceRuntime, ids: Ids
 ) -> None:
     again = ConsentWithdrawn(
-        consent_id=CONSENT,
-        consultation_id=CONSULTATION,
+        consent_id=ids.consent,
+        consultation_id=ids.consultation,
         tenant_id=OTOFUKE,
         withdrawn_at=WITHDRAWN + timedelta(days=2),
     )
 
-    await deliver(coordination, [withdrawn(), referred(), again])
+    await deliver(coordination, [withdrawn(ids), referred(ids), again])
 
-    assert (await the_case(coordination)).consent_withdrawn_at == WITHDRAWN
-    assert (await the_consent(coordination)).withdrawn_at == WITHDRAWN
+    assert (await the_case(coordination, ids)).consent_withdrawn_at == WITHDRAWN
+    assert (await the_consent(coordination, ids)).withdrawn_at == WITHDRAWN
 
 
 async def test_without_a_withdrawal_the_referring_window_sees_the_name(
-    coordination: ServiceRuntime, client: httpx.AsyncClient, settings: Settings
+    coordination: ServiceRuntime, ids: Ids, client: httpx.AsyncClient, settings: Settings
 ) -> None:
-    await deliver(coordination, [recorded(), referred()])
-    case = await the_case(coordination)
+    await deliver(coordination, [recorded(ids), referred(ids)])
+    case = await the_case(coordination, ids)
 
     seen = await client.get(f"/coordination/v1/cases/{case.id}", headers=bearer(settings, "window_staff"))
 
