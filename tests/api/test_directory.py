@@ -1,4 +1,10 @@
-"""The resource directory: Japanese search, editing with history, HSDS exchange, the seed data."""
+"""The resource directory: Japanese search, editing with history, HSDS exchange, the seed data.
+
+The systems hold the reference data of the four municipalities (embedded mode loads it). The
+module's tests share one system: they search for reference entries or entries of their own, and
+edit only their own. Those that count or export a municipality's whole directory, or watch the seed
+loader start, have a system of their own.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from services.directory.db import messaging
@@ -17,17 +22,14 @@ from services.directory.reference.loader import reference_files
 from services.directory.resources.models import Organization, Resource
 from services.embedded import create_app
 from shared.runtime import runtimes_of
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, own_system, shares_one_system
 from tests.conftest import embedded_settings
 from tests.support.builders import OTOFUKE, OTOFUKE_TOWN
 from tests.support.tokens import bearer
 
+pytestmark = shares_one_system
+
 RESOURCES = "/directory/v1/resources"
-
-
-@pytest.fixture
-def settings(tmp_path: Path):
-    return embedded_settings(tmp_path / "data", load_demo_data=True)
 
 
 def _names(response: httpx.Response) -> list[str]:
@@ -220,6 +222,7 @@ async def _count_rows(app: Any) -> dict[str, int]:
         }
 
 
+@own_system  # exports the reference data and its one entry, and imports them all elsewhere
 async def test_hsds_export_validates_and_re_imports_to_the_same_data(
     client, settings, tmp_path: Path
 ) -> None:
@@ -252,6 +255,7 @@ async def test_hsds_export_validates_and_re_imports_to_the_same_data(
         assert copied[name] == original[name], name
 
 
+@own_system  # every entry of each municipality is a reference entry
 async def test_every_seeded_municipality_exports_valid_hsds(client, settings) -> None:
     for file in reference_files():
         org = f"{file.tenant_id}-{file.organizations[0].key}"
@@ -321,9 +325,14 @@ async def test_an_invalid_hsds_document_is_refused_whole_and_writes_nothing(clie
             assert await _count_rows(fresh) == before
 
 
-async def test_the_seed_loader_puts_every_reference_entry_in_place(client, app) -> None:
-    db = runtimes_of(app)["directory"].db
-    async with db.transaction() as session:
+@own_system
+async def test_the_seed_loader_puts_every_reference_entry_in_place(tmp_path: Path) -> None:
+    # A system started from nothing, not a copy of the migrated template: migrated and seeded here.
+    started = create_app(embedded_settings(tmp_path / "seeded", load_demo_data=True))
+    async with (
+        started.router.lifespan_context(started),
+        runtimes_of(started)["directory"].db.transaction() as session,
+    ):
         counts = dict(
             (
                 await session.execute(select(Resource.tenant_id, func.count()).group_by(Resource.tenant_id))
