@@ -1,6 +1,10 @@
 """Support-meeting (支援会議) records refuse what they must not hold: a tax consent that is not the
 person's real, standing consent to share tax information; members that are not organisations of the
-municipality; a meeting not yet held. Each refusal is a 422 naming the field, and nothing is saved."""
+municipality; a meeting not yet held. Each refusal is a 422 naming the field, and nothing is saved.
+
+The module's tests share one system: each records its own consultations and consents, and counts the
+meetings saved before and after its own requests. The rules are tabled in
+tests/unit/test_support_meeting_rules.py; here each is shown wired to the route."""
 
 from __future__ import annotations
 
@@ -16,10 +20,12 @@ from services.coordination.consents.models import KnownConsent
 from services.coordination.support_meetings.models import SupportMeeting
 from shared.runtime import runtimes_of
 from shared.settings import Settings
-from tests.api.helpers import assert_problem, record_consent, record_consultation
+from tests.api.helpers import assert_problem, record_consent, record_consultation, shares_one_system
 from tests.support.builders import OTOFUKE_TOWN, RANRAN_OPERATOR, WILLWORK
 from tests.support.tokens import bearer
 from tests.support.waiting import eventually
+
+pytestmark = shares_one_system
 
 MEETINGS = "/coordination/v1/support-meetings"
 JST = timezone(timedelta(hours=9))
@@ -60,32 +66,36 @@ async def consent_known(client: httpx.AsyncClient, officer: dict[str, str], **co
 
 
 async def test_a_meeting_with_known_members_held_today_is_recorded(client, app, officer) -> None:
+    before = await meetings_saved(app)
     response = await client.post(MEETINGS, json=meeting(), headers=officer)
 
     assert response.status_code == 201, response.text
     assert response.json()["members"] == [OTOFUKE_TOWN, RANRAN_OPERATOR, WILLWORK]
-    assert await meetings_saved(app) == 1
+    assert await meetings_saved(app) == before + 1
 
 
 async def test_a_meeting_dated_tomorrow_in_japan_is_refused(client, app, officer) -> None:
+    before = await meetings_saved(app)
     tomorrow = (datetime.now(JST).date() + timedelta(days=1)).isoformat()
 
     response = await client.post(MEETINGS, json=meeting(held_on=tomorrow), headers=officer)
 
     assert_problem(response, status=422, slug="validation-error", fields={"held_on": "in_future"})
-    assert await meetings_saved(app) == 0
+    assert await meetings_saved(app) == before
 
 
 async def test_a_member_of_another_municipality_is_refused_by_its_position(client, app, officer) -> None:
+    before = await meetings_saved(app)
     response = await client.post(
         MEETINGS, json=meeting(members=[OTOFUKE_TOWN, RANRAN_OPERATOR, NAGAIZUMI_TOWN]), headers=officer
     )
 
     assert_problem(response, status=422, slug="validation-error", fields={"members[2]": "other_municipality"})
-    assert await meetings_saved(app) == 0
+    assert await meetings_saved(app) == before
 
 
 async def test_an_organisation_the_directory_does_not_list_is_refused(client, app, officer) -> None:
+    before = await meetings_saved(app)
     response = await client.post(
         MEETINGS,
         json=meeting(members=[OTOFUKE_TOWN, "016314-no-such-npo", RANRAN_OPERATOR]),
@@ -96,10 +106,11 @@ async def test_an_organisation_the_directory_does_not_list_is_refused(client, ap
         response, status=422, slug="validation-error", fields={"members[1]": "unknown_organisation"}
     )
     assert "016314-no-such-npo" in problem["errors"][0]["message"]
-    assert await meetings_saved(app) == 0
+    assert await meetings_saved(app) == before
 
 
 async def test_a_made_up_tax_consent_id_is_refused(client, app, officer) -> None:
+    before = await meetings_saved(app)
     consultation = await record_consultation(client)
 
     response = await client.post(
@@ -115,7 +126,7 @@ async def test_a_made_up_tax_consent_id_is_refused(client, app, officer) -> None
     assert_problem(
         response, status=422, slug="validation-error", fields={"tax_consent_id": "unknown_consent"}
     )
-    assert await meetings_saved(app) == 0
+    assert await meetings_saved(app) == before
 
 
 async def test_a_tax_consent_needs_the_persons_consultation(client, app, officer) -> None:
@@ -149,6 +160,7 @@ async def _with_tax(
 async def test_the_persons_standing_tax_consent_is_accepted_and_its_withdrawal_then_refused(
     client, app, officer
 ) -> None:
+    before = await meetings_saved(app)
     known = await consent_known(
         client, officer, data_classes=["identity", "tax"], purposes=["support_meeting"]
     )
@@ -180,7 +192,7 @@ async def test_the_persons_standing_tax_consent_is_accepted_and_its_withdrawal_t
         slug="validation-error",
         fields={"tax_consent_id": "consent_withdrawn"},
     )
-    assert await meetings_saved(app) == 1
+    assert await meetings_saved(app) == before + 1
     # The record stays, but its tax information is no longer shown to the members.
     seen = await client.get(f"{MEETINGS}/{created.json()['id']}", headers=officer)
     assert seen.status_code == 200, seen.text
@@ -193,6 +205,7 @@ async def test_the_persons_standing_tax_consent_is_accepted_and_its_withdrawal_t
 async def test_a_consent_given_for_collaboration_only_does_not_reach_a_support_meeting(
     client, app, officer
 ) -> None:
+    before = await meetings_saved(app)
     known = await consent_known(client, officer, data_classes=["identity", "concerns", "tax"])
     consultation_id, consent_id = known["consultation"]["id"], known["consent"]["id"]
 
@@ -207,10 +220,11 @@ async def test_a_consent_given_for_collaboration_only_does_not_reach_a_support_m
         slug="validation-error",
         fields={"tax_consent_id": "consent_not_for_support_meeting"},
     )
-    assert await meetings_saved(app) == 0
+    assert await meetings_saved(app) == before
 
 
 async def test_a_consent_that_does_not_name_tax_is_refused(client, app, officer) -> None:
+    before = await meetings_saved(app)
     known = await consent_known(
         client, officer, data_classes=["identity", "concerns"], purposes=["support_meeting"]
     )
@@ -228,10 +242,11 @@ async def test_a_consent_that_does_not_name_tax_is_refused(client, app, officer)
         slug="validation-error",
         fields={"tax_consent_id": "consent_without_tax"},
     )
-    assert await meetings_saved(app) == 0
+    assert await meetings_saved(app) == before
 
 
 async def test_another_persons_tax_consent_is_refused(client, app, officer) -> None:
+    before = await meetings_saved(app)
     known = await consent_known(
         client, officer, data_classes=["identity", "tax"], purposes=["support_meeting"]
     )
@@ -242,7 +257,7 @@ async def test_another_persons_tax_consent_is_refused(client, app, officer) -> N
     assert_problem(
         response, status=422, slug="validation-error", fields={"tax_consent_id": "unknown_consent"}
     )
-    assert await meetings_saved(app) == 0
+    assert await meetings_saved(app) == before
 
 
 async def test_a_consent_recorded_by_intake_reaches_coordination_without_personal_data(client, app) -> None:
