@@ -1,4 +1,8 @@
-"""開所日時: structured schedules on resources, and search for places open now or on a day."""
+"""開所日時: structured schedules on resources, and search for places open now or on a day.
+
+The module's tests share one system, each searching for entries it published under names of its
+own; the one about the seeded entries alone has a system of its own.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import httpx
 
 from services.directory.resources.schedules import JST
 from shared.db import utcnow
+from tests.api.helpers import own_system, shares_one_system
 from tests.support.builders import OTOFUKE_TOWN
 from tests.support.opening_hours_contract import (
     RESOURCES,
@@ -15,6 +20,8 @@ from tests.support.opening_hours_contract import (
     publish_generated,
 )
 from tests.support.tokens import bearer
+
+pytestmark = shares_one_system
 
 OFFICE_HOURS = {
     "freq": "WEEKLY",
@@ -56,6 +63,7 @@ async def test_a_window_open_in_office_hours_is_found_then_and_not_on_a_holiday(
     assert "平日窓口" not in await _names(client, open_on="2026-12-29")  # 年末年始
 
 
+@own_system  # no entry but the seeded ones
 async def test_entries_without_structured_hours_are_not_claimed_open(client) -> None:
     # The seeded entries have their schedules only as the documents write them (or not at all).
     assert await _names(client, open_on="2026-11-24", open_at="10:00") == []

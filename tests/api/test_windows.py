@@ -1,14 +1,25 @@
 """GET /intake/v1/windows: the consultation windows of the caller's municipality.
 
 The embedded system loads the directory's reference data; intake's windows are what its events said.
+The module's tests share one system and only read the windows, but for the one that retires one.
 """
 
 from __future__ import annotations
 
-from tests.api.helpers import EN, NAGAIZUMI_TOWN, NAGAIZUMI_WINDOW, assert_problem, nagaizumi_staff
+from tests.api.helpers import (
+    EN,
+    NAGAIZUMI_TOWN,
+    NAGAIZUMI_WINDOW,
+    assert_problem,
+    nagaizumi_staff,
+    own_system,
+    shares_one_system,
+)
 from tests.support.builders import NAGAIZUMI, OTOFUKE, OTOFUKE_TOWN, RANRAN, RANRAN_OPERATOR, WILLWORK
 from tests.support.directory_events import settled
 from tests.support.tokens import bearer
+
+pytestmark = shares_one_system
 
 WINDOWS = "/intake/v1/windows"
 CHIYODA = "131016"  # a valid local government code with no windows here
@@ -81,6 +92,7 @@ async def test_a_token_whose_municipality_is_not_a_local_government_code_is_401(
         assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+@own_system  # retires らんらん
 async def test_a_window_the_directory_retires_is_no_longer_listed(client, app, settings) -> None:
     editor = bearer(settings, "directory_editor", org=OTOFUKE_TOWN)
     entry = await client.get(f"/directory/v1/resources/{RANRAN}", headers=editor)
