@@ -1,4 +1,7 @@
-"""Bodies over MAX_REQUEST_BYTES are refused with 413 before anything is read into a use case."""
+"""Bodies over MAX_REQUEST_BYTES are refused with 413 before anything is read into a use case.
+
+The module's tests share one system and compare what intake holds before and after their requests.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +12,20 @@ from tests.api.helpers import (
     CONSULTATIONS,
     EN,
     assert_problem,
-    intake_outbox,
-    intake_rows,
+    intake_saved,
     record_consultation,
+    shares_one_system,
 )
 from tests.support.builders import consent_body, consultation_body
+
+pytestmark = shares_one_system
 
 KB = 1024
 
 
-async def assert_nothing_saved(app) -> None:
-    assert await intake_rows(app) == {"consultations": 0, "consents": 0, "referrals": 0}
-    assert await intake_outbox(app) == []
+async def assert_nothing_saved(app, before: dict[str, int]) -> None:
+    """Intake holds what it held `before` the request: no consultation, consent, referral, outbox row."""
+    assert await intake_saved(app) == before
 
 
 def oversized_consultation(settings) -> bytes:
@@ -35,6 +40,7 @@ async def test_the_default_limit_is_256_kib(settings) -> None:
 
 
 async def test_an_announced_body_over_the_limit_is_413_naming_the_body(client, app, settings) -> None:
+    before = await intake_saved(app)
     response = await client.post(
         CONSULTATIONS, content=oversized_consultation(settings), headers={"content-type": "application/json"}
     )
@@ -42,7 +48,7 @@ async def test_an_announced_body_over_the_limit_is_413_naming_the_body(client, a
     body = assert_problem(response, status=413, slug="payload-too-large", fields={"body": "too_large"})
     assert body["title"] == "送信データが大きすぎます。"
     assert str(settings.max_request_bytes) in body["detail"]
-    await assert_nothing_saved(app)
+    await assert_nothing_saved(app, before)
 
 
 async def test_the_413_speaks_english_on_request(client, settings) -> None:
@@ -57,6 +63,7 @@ async def test_the_413_speaks_english_on_request(client, settings) -> None:
 
 
 async def test_a_streamed_body_over_the_limit_is_413_too(client, app, settings) -> None:
+    before = await intake_saved(app)
     raw = oversized_consultation(settings)
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -69,10 +76,11 @@ async def test_a_streamed_body_over_the_limit_is_413_too(client, app, settings) 
 
     assert "content-length" not in response.request.headers
     assert_problem(response, status=413, slug="payload-too-large", fields={"body": "too_large"})
-    await assert_nothing_saved(app)
+    await assert_nothing_saved(app, before)
 
 
 async def test_a_streamed_body_under_the_limit_is_accepted(client, app) -> None:
+    before = await intake_saved(app)
     raw = json.dumps(consultation_body(), ensure_ascii=False).encode()
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -84,7 +92,7 @@ async def test_a_streamed_body_under_the_limit_is_accepted(client, app) -> None:
     )
 
     assert response.status_code == 201, response.text
-    assert (await intake_rows(app))["consultations"] == 1
+    assert await intake_saved(app) == {**before, "consultations": before["consultations"] + 1}
 
 
 async def test_an_oversized_consent_is_413_and_not_saved(client, app, settings) -> None:
@@ -92,6 +100,7 @@ async def test_an_oversized_consent_is_413_and_not_saved(client, app, settings) 
     body = consent_body(organisations=[f"org-{i:06d}-" + "x" * 80 for i in range(4000)])
     raw = json.dumps(body).encode()
     assert len(raw) > settings.max_request_bytes
+    before = await intake_saved(app)
 
     response = await client.post(
         f"{CONSULTATIONS}/{consultation['id']}/consents",
@@ -100,19 +109,21 @@ async def test_an_oversized_consent_is_413_and_not_saved(client, app, settings) 
     )
 
     assert_problem(response, status=413, slug="payload-too-large", fields={"body": "too_large"})
-    assert (await intake_rows(app))["consents"] == 0
+    await assert_nothing_saved(app, before)
 
 
 async def test_a_body_just_under_the_limit_reaches_validation(client, app, settings) -> None:
+    before = await intake_saved(app)
     body = consultation_body(notes="x" * (200 * KB))  # under the byte limit, over the 4000-character field
 
     response = await client.post(CONSULTATIONS, json=body)
 
     assert_problem(response, status=422, slug="validation-error", fields={"notes": "string_too_long"})
-    await assert_nothing_saved(app)
+    await assert_nothing_saved(app, before)
 
 
 async def test_a_body_that_is_not_utf8_is_400_naming_the_body_and_saves_nothing(client, app) -> None:
+    before = await intake_saved(app)
     # Shift_JIS bytes where JSON must be UTF-8 (a partner system's default encoding, say).
     raw = (
         json.dumps(consultation_body(), ensure_ascii=False)
@@ -128,4 +139,4 @@ async def test_a_body_that_is_not_utf8_is_400_naming_the_body_and_saves_nothing(
     assert_problem(response, status=400, slug="malformed-body", fields={"body": "unreadable"})
     assert "UTF-8" in response.json()["detail"]
     assert english.json()["title"] == "The body cannot be read."
-    await assert_nothing_saved(app)
+    await assert_nothing_saved(app, before)

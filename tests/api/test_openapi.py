@@ -1,8 +1,12 @@
-"""The OpenAPI document a front-end team generates its client from."""
+"""The OpenAPI document a front-end team generates its client from (read from one shared system)."""
 
 from __future__ import annotations
 
 import re
+
+from tests.api.helpers import shares_one_system
+
+pytestmark = shares_one_system
 
 
 async def test_every_operation_has_a_chosen_unique_name_and_a_summary(client) -> None:
