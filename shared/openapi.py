@@ -9,6 +9,7 @@ records, `Accept-Language` and `X-Access-Purpose` everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -84,65 +85,66 @@ _HEADERS: dict[str, dict[str, Any]] = {
         "in": "header",
         "required": False,
         "description": "The ETag read; required (428 without, 412 when stale).",
-        "schema": {"type": "string", "examples": ['"3f1c…-….v1"']},
+        "schema": {"type": "string", "examples": ['"0b9e2c4e-7d1a-4f3e-9a51-2c8d6f0e1b23.v1"']},
     },
 }
 
 _OPEN = {"healthz", "readyz", "metrics"}
 
 
-def install(app: FastAPI) -> None:
-    """Replace the app's OpenAPI generator by one that documents the problems and headers."""
+def install(app: FastAPI, actions: Mapping[str, str]) -> None:
+    """Replace the app's OpenAPI generator by one that documents the problems and headers.
+
+    `actions` gives each operation's kind from its access rule (create, update, read…): the unit of
+    work reads the same rule to apply Idempotency-Key and If-Match, so the document cannot differ."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             spec = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
-            app.openapi_schema = document(spec)
+            app.openapi_schema = document(spec, actions)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def document(spec: dict[str, Any]) -> dict[str, Any]:
+def document(spec: dict[str, Any], actions: Mapping[str, str]) -> dict[str, Any]:
     components = spec.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
     for schema in ("HTTPValidationError", "ValidationError"):
         components["schemas"].pop(schema, None)
     for operations in spec.get("paths", {}).values():
         for method, operation in operations.items():
-            _document_operation(method, operation)
+            _document_operation(method, operation, actions.get(str(operation.get("operationId", ""))))
     return spec
 
 
-def _document_operation(method: str, operation: dict[str, Any]) -> None:
+def _document_operation(method: str, operation: dict[str, Any], action: str | None) -> None:
     name = str(operation.get("operationId", ""))
     if any(name.startswith(open_) for open_ in _OPEN):
         return
     responses: dict[str, Any] = operation.setdefault("responses", {})
     parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
-    creates = method == "post" and "201" in responses
-    errors = _problem_statuses(method, operation, parameters) | {s for s in responses if s[0] in "45"}
+    errors = _problem_statuses(method, operation, parameters, action) | {s for s in responses if s[0] in "45"}
     for status in sorted(errors):
         existing = responses.get(status, {})
         responses[status] = {
             "description": existing.get("description") or _WHY.get(status, "A problem."),
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-    headers = ["Accept-Language", "X-Access-Purpose"] + (["Idempotency-Key"] if creates else [])
+    headers = ["Accept-Language", "X-Access-Purpose"]
+    headers += {"create": ["Idempotency-Key"], "update": ["If-Match"]}.get(action or "", [])
     present = {(p.get("in"), str(p.get("name", "")).lower()) for p in parameters}
     for header in headers:
         if ("header", header.lower()) not in present:
             parameters.append(dict(_HEADERS[header]))
 
 
-def _problem_statuses(method: str, operation: dict[str, Any], parameters: list[dict[str, Any]]) -> set[str]:
+def _problem_statuses(
+    method: str, operation: dict[str, Any], parameters: list[dict[str, Any]], action: str | None
+) -> set[str]:
     kinds = {p.get("in") for p in parameters}
-    # Updates of shared records take the If-Match header (shared.writes.IfMatch) as a parameter.
-    conditional = any(
-        p.get("in") == "header" and str(p.get("name", "")).lower() == "if-match" for p in parameters
-    )
     statuses = {"401", "403", "429", "500"}
     if "requestBody" in operation:
         statuses |= {"400", "413", "422"}
@@ -152,6 +154,6 @@ def _problem_statuses(method: str, operation: dict[str, Any], parameters: list[d
         statuses.add("422")
     if method in ("post", "put", "delete"):
         statuses.add("409")
-    if conditional:
+    if action == "update":
         statuses |= {"412", "428"}
     return statuses

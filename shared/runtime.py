@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import openapi
+from shared import openapi, work
 from shared.auth import scope as _tenancy  # noqa: F401  (registers the query scoping)
 from shared.auth.audit_api import audit_router
-from shared.auth.policy import Authorizer, Policy, uncovered_operations
+from shared.auth.policy import Access, Authorizer, Policy, uncovered_operations
 from shared.auth.tokens import TokenVerifier
 from shared.auth.trail import record_refusal
 from shared.bus.base import Bus
@@ -42,6 +42,7 @@ from shared.messaging.tables import MessagingTables
 from shared.migrations import upgrade
 from shared.ratelimit import RateLimit
 from shared.settings import Settings
+from shared.work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -195,10 +196,13 @@ def build_app(
     app = FastAPIOffline(
         title=title, description=description, version="1", lifespan=_lifespan(definitions, settings, bus)
     )
-    openapi.install(app)
+    openapi.install(
+        app, {operation: rule.action for d in definitions for operation, rule in d.policy.items()}
+    )
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)
     install_problem_handlers(app)
+    work.install(app)
     app.add_exception_handler(DomainError, _audited_refusal)
     app.add_middleware(
         BodySizeLimit,
@@ -227,7 +231,9 @@ def build_app(
         routers = list(definition.routers)
         if definition.audit_table is not None:
             authorize = Authorizer(name, definition.policy)
-            routers.append(audit_router(name, definition.audit_table, database_dependency(name), authorize))
+            routers.append(
+                audit_router(name, definition.audit_table, work_dependency(name, authorize), authorize)
+            )
         for router in routers:
             uncovered = uncovered_operations(
                 definition.policy, [r for r in router.routes if isinstance(r, APIRoute)]
@@ -291,10 +297,29 @@ def metrics_router() -> APIRouter:
 
 
 def database_dependency(service: str) -> Callable[[Request], Database]:
-    """The dependency giving a service's routes its own database, never another's. Each service's
-    deps.py names it: `IntakeDb = Annotated[Database, Depends(get_intake_db)]`."""
+    """A service's own database, never another's: for what works as the system (the audit API's
+    chain check, the CLI). Routes take the unit of work instead (`work_dependency`)."""
 
     def get_database(request: Request) -> Database:
         return runtimes_of(request.app)[service].db
 
     return get_database
+
+
+def work_dependency(service: str, authorize: Authorizer) -> Callable[..., UnitOfWork]:
+    """The dependency giving a service's routes their unit of work. Each service's deps.py names
+    it: `IntakeWork = Annotated[UnitOfWork, Depends(work_dependency("intake", authorize))]`."""
+
+    # A default, not an annotation: this module's annotations are strings, `authorize` is local.
+    def get_work(request: Request, response: Response, access: Access = Depends(authorize)) -> UnitOfWork:
+        runtime = runtimes_of(request.app)[service]
+        return UnitOfWork(
+            request=request,
+            response=response,
+            db=runtime.db,
+            access=access,
+            audit_table=runtime.definition.audit_table,
+            idempotency_table=runtime.definition.idempotency_table,
+        )
+
+    return get_work

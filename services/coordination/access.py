@@ -10,13 +10,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.coordination.db import audit_log
 from shared.auth.audit_api import audit_rules
 from shared.auth.policy import Access, Authorizer, Policy, Reach, Rule
 from shared.auth.roles import Role
-from shared.auth.trail import record
 
 R = Role
 PARTY = Reach.party
@@ -53,7 +50,3 @@ POLICY: Policy = {
 
 authorize = Authorizer("coordination", POLICY)
 CoordinationAccess = Annotated[Access, Depends(authorize)]
-
-
-async def audit(session: AsyncSession, access: Access, resource_id: str | None = None) -> None:
-    await record(session, audit_log, access, resource_id=resource_id)

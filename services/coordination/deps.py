@@ -1,9 +1,11 @@
+"""What coordination's routes are given: the unit of work, against coordination's own database only."""
+
 from typing import Annotated
 
 from fastapi import Depends
 
-from shared.db import Database
-from shared.runtime import database_dependency
+from services.coordination.access import authorize
+from shared.runtime import work_dependency
+from shared.work import UnitOfWork
 
-get_coordination_db = database_dependency("coordination")
-CoordinationDb = Annotated[Database, Depends(get_coordination_db)]
+CoordinationWork = Annotated[UnitOfWork, Depends(work_dependency("coordination", authorize))]

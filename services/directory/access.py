@@ -6,13 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.directory.db import audit_log
 from shared.auth.audit_api import audit_rules
 from shared.auth.policy import Access, Authorizer, Policy, Reach, Rule
 from shared.auth.roles import Role
-from shared.auth.trail import record
 
 TENANT = Reach.tenant
 _READERS: dict[Role, Reach] = {role: TENANT for role in Role if role != Role.auditor}
@@ -40,7 +37,3 @@ POLICY: Policy = {
 
 authorize = Authorizer("directory", POLICY)
 DirectoryAccess = Annotated[Access, Depends(authorize)]
-
-
-async def audit(session: AsyncSession, access: Access, resource_id: str | None = None) -> None:
-    await record(session, audit_log, access, resource_id=resource_id)

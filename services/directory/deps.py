@@ -1,9 +1,11 @@
+"""What directory's routes are given: the unit of work, against directory's own database only."""
+
 from typing import Annotated
 
 from fastapi import Depends
 
-from shared.db import Database
-from shared.runtime import database_dependency
+from services.directory.access import authorize
+from shared.runtime import work_dependency
+from shared.work import UnitOfWork
 
-get_directory_db = database_dependency("directory")
-DirectoryDb = Annotated[Database, Depends(get_directory_db)]
+DirectoryWork = Annotated[UnitOfWork, Depends(work_dependency("directory", authorize))]

@@ -10,13 +10,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.db import audit_log
 from shared.auth.audit_api import audit_rules
 from shared.auth.policy import Access, Authorizer, Policy, Reach, Rule
 from shared.auth.roles import Role
-from shared.auth.trail import record
 
 R = Role
 ORG = Reach.organisation
@@ -43,7 +40,3 @@ POLICY: Policy = {
 
 authorize = Authorizer("intake", POLICY)
 IntakeAccess = Annotated[Access, Depends(authorize)]
-
-
-async def audit(session: AsyncSession, access: Access, resource_id: str | None = None) -> None:
-    await record(session, audit_log, access, resource_id=resource_id)

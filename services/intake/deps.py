@@ -1,9 +1,11 @@
+"""What intake's routes are given: the unit of work, against intake's own database only."""
+
 from typing import Annotated
 
 from fastapi import Depends
 
-from shared.db import Database
-from shared.runtime import database_dependency
+from services.intake.access import authorize
+from shared.runtime import work_dependency
+from shared.work import UnitOfWork
 
-get_intake_db = database_dependency("intake")
-IntakeDb = Annotated[Database, Depends(get_intake_db)]
+IntakeWork = Annotated[UnitOfWork, Depends(work_dependency("intake", authorize))]

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import Table
 from starlette.responses import Response
@@ -11,9 +11,8 @@ from starlette.responses import Response
 from shared.audit import AuditFilters, query, to_csv, verify_chain
 from shared.auth.policy import Access, Authorizer, Reach, Rule
 from shared.auth.roles import Role
-from shared.auth.trail import record
-from shared.db import Database
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from shared.work import UnitOfWork
 
 EXPORT_LIMIT = 100_000
 
@@ -58,20 +57,20 @@ def audit_rules(service: str) -> dict[str, Rule]:
     name = _camel(service)
     only_auditors = {Role.auditor: Reach.tenant}
     return {
-        f"list{name}AuditEntries": Rule("audit_log", "list", only_auditors, personal_data=False),
-        f"export{name}AuditEntries": Rule("audit_log", "export", only_auditors, personal_data=False),
-        f"verify{name}AuditChain": Rule("audit_log", "verify", only_auditors, personal_data=False),
+        # Who looked at whom is itself sensitive: auditors' reads are audited like personal data.
+        f"list{name}AuditEntries": Rule("audit_log", "list", only_auditors),
+        f"export{name}AuditEntries": Rule("audit_log", "export", only_auditors),
+        f"verify{name}AuditChain": Rule("audit_log", "verify", only_auditors),
     }
 
 
 def audit_router(
-    service: str, table: Table, database: Callable[[Request], Database], authorize: Authorizer
+    service: str, table: Table, work: Callable[..., UnitOfWork], authorize: Authorizer
 ) -> APIRouter:
-    """Auditors see their own municipality's entries; the check and export are audited too."""
+    """Auditors see their own municipality's entries; every look at them is audited too."""
     router = APIRouter(prefix=f"/{service}/v1/audit", tags=["audit"], dependencies=[Depends(authorize)])
     name = _camel(service)
-    AuditAccess = Annotated[Access, Depends(authorize)]
-    Db = Annotated[Database, Depends(database)]
+    Work = Annotated[UnitOfWork, Depends(work)]
 
     def filters_of(
         access: Access,
@@ -102,8 +101,7 @@ def audit_router(
         "", response_model=AuditPage, operation_id=f"list{name}AuditEntries", summary="監査ログの検索"
     )
     async def list_entries(
-        db: Db,
-        access: AuditAccess,
+        work: Work,
         subject: Filter = None,
         organisation_id: Filter = None,
         resource: Filter = None,
@@ -116,11 +114,10 @@ def audit_router(
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     ) -> AuditPage:
         filters = filters_of(
-            access, subject, organisation_id, resource, resource_id, action, outcome, at_from, at_to
+            work.access, subject, organisation_id, resource, resource_id, action, outcome, at_from, at_to
         )
-        async with db.transaction() as session:
+        async with work.transaction() as session:
             rows, next_cursor = await query(session, table, filters, cursor=cursor, limit=limit)
-            await record(session, table, access)
         return AuditPage(items=[AuditEntryOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
     @router.get(
@@ -131,8 +128,7 @@ def audit_router(
         responses={200: {"content": {"text/csv": {}}}},
     )
     async def export_entries(
-        db: Db,
-        access: AuditAccess,
+        work: Work,
         subject: Filter = None,
         organisation_id: Filter = None,
         resource: Filter = None,
@@ -143,11 +139,10 @@ def audit_router(
         at_to: AwareDatetime | None = None,
     ) -> Response:
         filters = filters_of(
-            access, subject, organisation_id, resource, resource_id, action, outcome, at_from, at_to
+            work.access, subject, organisation_id, resource, resource_id, action, outcome, at_from, at_to
         )
-        async with db.transaction() as session:
+        async with work.transaction() as session:
             rows, _ = await query(session, table, filters, cursor=None, limit=EXPORT_LIMIT)
-            await record(session, table, access)
         return Response(
             to_csv(rows),
             media_type="text/csv; charset=utf-8",
@@ -160,10 +155,9 @@ def audit_router(
         operation_id=f"verify{name}AuditChain",
         summary="監査ログの改ざん検知（ハッシュチェーンの検証）",
     )
-    async def verify(db: Db, access: AuditAccess) -> ChainVerification:
-        async with db.transaction() as session:
+    async def verify(work: Work) -> ChainVerification:
+        async with work.transaction() as session:
             report = await verify_chain(session, table)
-            await record(session, table, access)
         return ChainVerification(
             ok=report.ok,
             entries=report.entries,

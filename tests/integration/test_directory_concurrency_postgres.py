@@ -122,19 +122,18 @@ async def test_a_gazetteer_created_between_anothers_read_and_write_makes_that_wr
     )
 
     async with db.transaction() as b:
-        read_by_b = await districts.current_version(session=b, tenant_id=tono)
+        read_by_b = await districts.current_revision(session=b, tenant_id=tono)
         async with db.transaction() as a:
             await districts.replace_gazetteer(
-                session=a, tenant_id=tono, data=first, actor="editor-a", now=utcnow(), expected_version=0
+                session=a,
+                revision=districts.GazetteerRevision(tono, 0),
+                data=first,
+                actor="editor-a",
+                now=utcnow(),
             )
         with pytest.raises(StaleWrite):
             await districts.replace_gazetteer(
-                session=b,
-                tenant_id=tono,
-                data=second,
-                actor="editor-b",
-                now=utcnow(),
-                expected_version=read_by_b,
+                session=b, revision=read_by_b, data=second, actor="editor-b", now=utcnow()
             )
 
     async with db.transaction() as session:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
-from services.coordination.access import CoordinationAccess, audit, authorize
+from services.coordination.access import authorize
 from services.coordination.cases import service
 from services.coordination.cases.rules import CaseStatus
 from services.coordination.cases.schemas import CaseAnswer, CaseListItem, CaseOut, CasePartyOut
 from services.coordination.cases.views import case_view
-from services.coordination.deps import CoordinationDb
+from services.coordination.deps import CoordinationWork
 from shared.db import utcnow
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from shared.writes import IfMatch, etag_of, require_if_match
 
 router = APIRouter(prefix="/coordination/v1/cases", tags=["cases"], dependencies=[Depends(authorize)])
 
@@ -26,22 +25,18 @@ router = APIRouter(prefix="/coordination/v1/cases", tags=["cases"], dependencies
     operation_id="getCase",
     summary="Get one case (organisations taking part see fewer fields)",
 )
-async def get_case(
-    case_id: str, db: CoordinationDb, access: CoordinationAccess, response: Response
-) -> CaseOut | CasePartyOut:
-    async with db.transaction(scope=access.scope) as session:
+async def get_case(case_id: str, work: CoordinationWork) -> CaseOut | CasePartyOut:
+    async with work.transaction() as session:
         case = await service.get_case(session=session, case_id=case_id)
-        await audit(session, access, case.id)
-    response.headers["ETag"] = etag_of(case.id, case.version)
-    return case_view(case, access)
+        work.etag(case)
+    return case_view(case, work.access)
 
 
 @router.get(
     "", response_model=Page[CaseListItem], operation_id="listCases", summary="List cases, newest first"
 )
 async def list_cases(
-    db: CoordinationDb,
-    access: CoordinationAccess,
+    work: CoordinationWork,
     status: CaseStatus | None = None,
     window_code: Annotated[str | None, Query(max_length=120)] = None,
     urgency: Annotated[str | None, Query(pattern=r"^(normal|high|emergency)$")] = None,
@@ -61,32 +56,23 @@ async def list_cases(
         opened_from=opened_from,
         opened_to=opened_to,
     )
-    async with db.transaction(scope=access.scope) as session:
+    async with work.transaction() as session:
         rows, next_cursor = await service.list_cases(
             session=session, filters=filters, cursor=cursor, limit=limit
         )
-        await audit(session, access)
     return Page(items=[CaseListItem.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 async def _answer(
-    case_id: str,
-    answer: CaseStatus,
-    body: CaseAnswer,
-    db: CoordinationDb,
-    access: CoordinationAccess,
-    request: Request,
-    response: Response,
+    case_id: str, answer: CaseStatus, body: CaseAnswer, work: CoordinationWork
 ) -> CaseOut | CasePartyOut:
-    async with db.transaction(scope=access.scope) as session:
+    async with work.transaction() as session:
         case = await service.get_case(session=session, case_id=case_id)
-        require_if_match(request, case.id, case.version)
-        case = await service.answer_referral(
-            session=session, case_id=case_id, answer=answer, reason=body.reason, now=utcnow()
+        work.check(case)
+        await service.answer_referral(
+            session=session, case=case, answer=answer, reason=body.reason, now=utcnow()
         )
-        await audit(session, access, case.id)
-    response.headers["ETag"] = etag_of(case.id, case.version)
-    return case_view(case, access)
+    return case_view(case, work.access)
 
 
 @router.post(
@@ -95,16 +81,8 @@ async def _answer(
     operation_id="declineCase",
     summary="Decline the referral (the window sees 'declined' and the reason); needs If-Match",
 )
-async def decline_case(
-    case_id: str,
-    body: CaseAnswer,
-    db: CoordinationDb,
-    access: CoordinationAccess,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-) -> CaseOut | CasePartyOut:
-    return await _answer(case_id, CaseStatus.declined, body, db, access, request, response)
+async def decline_case(case_id: str, body: CaseAnswer, work: CoordinationWork) -> CaseOut | CasePartyOut:
+    return await _answer(case_id, CaseStatus.declined, body, work)
 
 
 @router.post(
@@ -113,13 +91,5 @@ async def decline_case(
     operation_id="returnCase",
     summary="Return the referral to the window with a reason; needs If-Match",
 )
-async def return_case(
-    case_id: str,
-    body: CaseAnswer,
-    db: CoordinationDb,
-    access: CoordinationAccess,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-) -> CaseOut | CasePartyOut:
-    return await _answer(case_id, CaseStatus.returned, body, db, access, request, response)
+async def return_case(case_id: str, body: CaseAnswer, work: CoordinationWork) -> CaseOut | CasePartyOut:
+    return await _answer(case_id, CaseStatus.returned, body, work)

@@ -9,6 +9,8 @@ from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from services.coordination.cases import rules
+from services.coordination.cases.rules import CaseStatus
 from services.coordination.db import Base
 from shared.auth.policy import DataScope, Reach
 from shared.auth.scope import TenantScoped
@@ -52,6 +54,12 @@ class Case(Versioned, TenantScoped, Base):
     referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def answer(self, answer: CaseStatus, *, reason: str, now: datetime) -> None:
+        """Decline the referral, or return it to the window: the case ends with the reason."""
+        self.status = rules.transition(self.status, answer).value
+        self.status_reason = reason
+        self.closed_at = now
 
     @classmethod
     def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:

@@ -114,13 +114,10 @@ async def get_case(*, session: AsyncSession, case_id: str) -> Case:
 
 
 async def answer_referral(
-    *, session: AsyncSession, case_id: str, answer: CaseStatus, reason: str, now: datetime
+    *, session: AsyncSession, case: Case, answer: CaseStatus, reason: str, now: datetime
 ) -> Case:
     """Decline the case, or return it to the window; the window sees the answer and the reason."""
-    case = await get_case(session=session, case_id=case_id)
-    case.status = rules.transition(case.status, answer).value
-    case.status_reason = reason
-    case.closed_at = now
+    case.answer(answer, reason=reason, now=now)
     await session.flush()  # the conditional UPDATE: a concurrent answer makes this one stale
     event_type = ReferralDeclined if answer == CaseStatus.declined else ReferralReturned
     await emit(

@@ -6,7 +6,7 @@ from services.coordination.cases.models import Case
 from services.coordination.cases.rules import CaseStatus
 from services.coordination.cases.schemas import CaseOut, CasePartyOut
 from shared.auth.policy import Access, Reach
-from shared.writes import etag_of
+from shared.work import etag_of
 
 
 def person_shared_with(case: Case, organisation_id: str) -> bool:

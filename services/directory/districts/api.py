@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query
 
-from services.directory.access import DirectoryAccess, audit, authorize
-from services.directory.deps import DirectoryDb
+from services.directory.access import authorize
+from services.directory.deps import DirectoryWork
 from services.directory.districts import service
 from services.directory.districts.names import MAX_ADDRESS_LENGTH
 from services.directory.districts.schemas import GazetteerIn, GazetteerOut, LocationOut
 from shared.db import utcnow
-from shared.writes import IfMatch, require_if_match
 
 router = APIRouter(prefix="/directory/v1", tags=["directory"], dependencies=[Depends(authorize)])
 
@@ -23,10 +22,10 @@ router = APIRouter(prefix="/directory/v1", tags=["directory"], dependencies=[Dep
     operation_id="listDistricts",
     summary="地区・学区の台帳: the municipality's districts and which town lies in which",
 )
-async def list_districts(db: DirectoryDb, access: DirectoryAccess, response: Response) -> GazetteerOut:
-    async with db.reading(scope=access.scope) as session:
-        gazetteer = await service.read_gazetteer(session=session, tenant_id=access.caller.tenant_id)
-    response.headers["ETag"] = gazetteer.etag
+async def list_districts(work: DirectoryWork) -> GazetteerOut:
+    async with work.transaction() as session:
+        gazetteer = await service.read_gazetteer(session=session, tenant_id=work.access.caller.tenant_id)
+        work.etag(service.revision_of(gazetteer))
     return gazetteer
 
 
@@ -37,8 +36,7 @@ async def list_districts(db: DirectoryDb, access: DirectoryAccess, response: Res
     summary="Which districts an address lies in (e.g. 柏寿台1-5, 北海道河東郡音更町柏寿台一丁目)",
 )
 async def lookup_districts(
-    db: DirectoryDb,
-    access: DirectoryAccess,
+    work: DirectoryWork,
     address: Annotated[
         str,
         Query(
@@ -48,9 +46,9 @@ async def lookup_districts(
         ),
     ],
 ) -> LocationOut:
-    async with db.reading(scope=access.scope) as session:
+    async with work.transaction() as session:
         location = await service.locate_address(
-            session=session, tenant_id=access.caller.tenant_id, address=address
+            session=session, tenant_id=work.access.caller.tenant_id, address=address
         )
     return service.location_out(address, location)
 
@@ -61,27 +59,12 @@ async def lookup_districts(
     operation_id="replaceDistricts",
     summary="Replace the municipality's gazetteer as a whole; needs If-Match (the ETag of GET /districts)",
 )
-async def replace_districts(
-    body: GazetteerIn,
-    db: DirectoryDb,
-    access: DirectoryAccess,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-) -> GazetteerOut:
-    tenant_id = access.caller.tenant_id
-    async with db.transaction(scope=access.scope) as session:
-        version = await service.current_version(session=session, tenant_id=tenant_id)
-        require_if_match(request, service.etag_id(tenant_id), version)
+async def replace_districts(body: GazetteerIn, work: DirectoryWork) -> GazetteerOut:
+    caller = work.access.caller
+    async with work.transaction() as session:
+        revision = await service.current_revision(session=session, tenant_id=caller.tenant_id)
+        work.check(revision)
         await service.replace_gazetteer(
-            session=session,
-            tenant_id=tenant_id,
-            data=body,
-            actor=access.caller.subject,
-            now=utcnow(),
-            expected_version=version,
+            session=session, revision=revision, data=body, actor=caller.subject, now=utcnow()
         )
-        await audit(session, access, service.etag_id(tenant_id))
-        gazetteer = await service.read_gazetteer(session=session, tenant_id=tenant_id)
-    response.headers["ETag"] = gazetteer.etag
-    return gazetteer
+        return await service.read_gazetteer(session=session, tenant_id=caller.tenant_id)

@@ -6,6 +6,7 @@ Functions take the caller's session and never commit; the route owns the transac
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
@@ -22,7 +23,7 @@ from services.directory.districts.schemas import (
     LocationOut,
 )
 from shared.errors import FieldProblem, InvalidInput, StaleWrite, Text
-from shared.writes import etag_of
+from shared.work import etag_of
 
 _CACHE = "directory.gazetteer"  # session.info key: one load per unit of work (HSDS imports check many)
 
@@ -51,10 +52,26 @@ async def _header(session: AsyncSession, tenant_id: str, *, lock: bool = False) 
     return (await session.scalars(query)).one_or_none()
 
 
-async def current_version(*, session: AsyncSession, tenant_id: str) -> int:
-    """The version an If-Match must name (0: none yet); locks the row for the replacing transaction."""
+@dataclass
+class GazetteerRevision:
+    """The gazetteer as an If-Match names it: the municipality's, at a version (0: none yet)."""
+
+    tenant_id: str
+    version: int
+
+    @property
+    def id(self) -> str:
+        return etag_id(self.tenant_id)
+
+
+def revision_of(gazetteer: GazetteerOut) -> GazetteerRevision:
+    return GazetteerRevision(gazetteer.tenant_id, gazetteer.version)
+
+
+async def current_revision(*, session: AsyncSession, tenant_id: str) -> GazetteerRevision:
+    """The revision an If-Match must name; locks the row for the replacing transaction."""
     header = await _header(session, tenant_id, lock=True)
-    return header.version if header else 0
+    return GazetteerRevision(tenant_id, header.version if header else 0)
 
 
 async def gazetteer_of(session: AsyncSession, tenant_id: str) -> rules.Gazetteer:
@@ -132,15 +149,14 @@ def _as_rules(data: GazetteerIn) -> rules.Gazetteer:
 async def replace_gazetteer(
     *,
     session: AsyncSession,
-    tenant_id: str,
+    revision: GazetteerRevision,
     data: GazetteerIn,
     actor: str,
     now: datetime,
-    expected_version: int,
     source: str | None = None,
-) -> int:
-    """Put `data` in place of the municipality's gazetteer, if it is still at `expected_version` (0:
-    none yet); returns the new version.
+) -> GazetteerRevision:
+    """Put `data` in place of the municipality's gazetteer, if it is still at the revision read (0:
+    none yet); the revision moves to the new version.
 
     Checked here, under the row lock, not only against the version the caller read: between that
     read and this write another editor may have created or replaced it (then: 412). Two first
@@ -150,8 +166,9 @@ async def replace_gazetteer(
     problems = rules.gazetteer_problems(gazetteer, [a.district for a in data.addresses])
     if problems:
         raise InvalidGazetteer(fields=problems)
+    tenant_id = revision.tenant_id
     header = await _header(session, tenant_id, lock=True)
-    if (header.version if header else 0) != expected_version:
+    if (header.version if header else 0) != revision.version:
         raise StaleWrite(extra={"current_etag": etag_of(etag_id(tenant_id), header.version if header else 0)})
     if header is None:
         header = Gazetteer(tenant_id=tenant_id, version=0)
@@ -170,7 +187,8 @@ async def replace_gazetteer(
     await _insert(session, District, _district_rows(tenant_id, gazetteer))
     await _insert(session, DistrictAddress, _address_rows(tenant_id, gazetteer, data))
     session.info.pop(_CACHE, None)
-    return header.version
+    revision.version = header.version
+    return revision
 
 
 def _district_rows(tenant_id: str, gazetteer: rules.Gazetteer) -> list[dict[str, object]]:

@@ -6,20 +6,16 @@ from datetime import date, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.directory.access import DirectoryAccess, audit, authorize
-from services.directory.db import audit_log, idempotency_keys
-from services.directory.deps import DirectoryDb
-from services.directory.districts import service as districts
+from services.directory.access import authorize
+from services.directory.deps import DirectoryWork
 from services.directory.districts.names import MAX_ADDRESS_LENGTH
-from services.directory.hsds.exchange import plan_import, read_document, to_hsds
+from services.directory.hsds.exchange import read_document, to_hsds
 from services.directory.hsds.model import HsdsDocument
 from services.directory.reference.format import ServiceKind, WelfareField
-from services.directory.resources import schedules, service
+from services.directory.resources import imports, schedules, service
 from services.directory.resources.models import Organization, Resource
 from services.directory.resources.schemas import (
     OrganizationIn,
@@ -31,7 +27,6 @@ from services.directory.resources.schemas import (
 from shared.db import utcnow
 from shared.errors import FieldProblem, InvalidInput, Text
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from shared.writes import Created, IfMatch, create_once, etag_of, require_if_match
 
 router = APIRouter(prefix="/directory/v1", tags=["directory"], dependencies=[Depends(authorize)])
 
@@ -43,8 +38,7 @@ router = APIRouter(prefix="/directory/v1", tags=["directory"], dependencies=[Dep
     summary="社会資源の検索: by name or reading (any kana, any width), field, legal item, area",
 )
 async def search_resources(
-    db: DirectoryDb,
-    access: DirectoryAccess,
+    work: DirectoryWork,
     q: Annotated[
         str | None, Query(max_length=100, description="name or reading, e.g. 介護, らんらん, ﾁｲｷﾎｳｶﾂ")
     ] = None,
@@ -101,9 +95,13 @@ async def search_resources(
         open_on=open_on,
         open_at=open_at,
     )
-    async with db.reading(scope=access.scope) as session:
+    async with work.transaction() as session:
         rows, next_cursor = await service.search_resources(
-            session=session, tenant_id=access.caller.tenant_id, filters=filters, cursor=cursor, limit=limit
+            session=session,
+            tenant_id=work.access.caller.tenant_id,
+            filters=filters,
+            cursor=cursor,
+            limit=limit,
         )
         names = await service.organization_names(session, rows)
     return Page(items=[service.to_out(r, names) for r in rows], next_cursor=next_cursor)
@@ -112,13 +110,11 @@ async def search_resources(
 @router.get(
     "/resources/{resource_id}", response_model=ResourceOut, operation_id="getResource", summary="One resource"
 )
-async def get_resource(
-    resource_id: str, db: DirectoryDb, access: DirectoryAccess, response: Response
-) -> ResourceOut:
-    async with db.reading(scope=access.scope) as session:
+async def get_resource(resource_id: str, work: DirectoryWork) -> ResourceOut:
+    async with work.transaction() as session:
         resource = await service.get_resource(session=session, resource_id=resource_id)
+        work.etag(resource)
         names = await service.organization_names(session, [resource])
-    response.headers["ETag"] = etag_of(resource.id, resource.version)
     return service.to_out(resource, names)
 
 
@@ -128,8 +124,8 @@ async def get_resource(
     operation_id="getResourceHistory",
     summary="Every version of a resource, who changed it and when",
 )
-async def get_history(resource_id: str, db: DirectoryDb, access: DirectoryAccess) -> list[ResourceVersionOut]:
-    async with db.reading(scope=access.scope) as session:
+async def get_history(resource_id: str, work: DirectoryWork) -> list[ResourceVersionOut]:
+    async with work.transaction() as session:
         return [
             ResourceVersionOut.model_validate(v)
             for v in await service.history(session=session, resource_id=resource_id)
@@ -143,25 +139,14 @@ async def get_history(resource_id: str, db: DirectoryDb, access: DirectoryAccess
     operation_id="publishResource",
     summary="Publish a window, program or host (emits ResourcePublished)",
 )
-async def publish_resource(
-    body: ResourceIn, db: DirectoryDb, access: DirectoryAccess, request: Request
-) -> Response:
-    async def work(session: AsyncSession) -> Created:
+async def publish_resource(body: ResourceIn, work: DirectoryWork) -> Response:
+    caller = work.access.caller
+    async with work.transaction() as session:
         resource = await service.publish_resource(
-            session=session,
-            tenant_id=access.caller.tenant_id,
-            data=body,
-            actor=access.caller.subject,
-            now=utcnow(),
+            session=session, tenant_id=caller.tenant_id, data=body, actor=caller.subject, now=utcnow()
         )
-        await audit(session, access, resource.id)
-        names = await service.organization_names(session, [resource])
-        out = service.to_out(resource, names)
-        return Created(out, f"/directory/v1/resources/{resource.id}", out.etag)
-
-    return await create_once(
-        request, db=db, table=idempotency_keys, access=access, work=work, audit_table=audit_log
-    )
+        out = service.to_out(resource, await service.organization_names(session, [resource]))
+        return work.created(out, location=f"/directory/v1/resources/{resource.id}", etag=out.etag)
 
 
 @router.put(
@@ -170,25 +155,14 @@ async def publish_resource(
     operation_id="updateResource",
     summary="Replace a resource's data; needs If-Match (emits ResourceUpdated)",
 )
-async def update_resource(
-    resource_id: str,
-    body: ResourceIn,
-    db: DirectoryDb,
-    access: DirectoryAccess,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-) -> ResourceOut:
-    async with db.transaction(scope=access.scope) as session:
+async def update_resource(resource_id: str, body: ResourceIn, work: DirectoryWork) -> ResourceOut:
+    async with work.transaction() as session:
         resource = await service.get_resource(session=session, resource_id=resource_id)
-        require_if_match(request, resource.id, resource.version)
-        resource = await service.update_resource(
-            session=session, resource=resource, data=body, actor=access.caller.subject, now=utcnow()
+        work.check(resource)
+        await service.update_resource(
+            session=session, resource=resource, data=body, actor=work.access.caller.subject, now=utcnow()
         )
-        await audit(session, access, resource.id)
-        names = await service.organization_names(session, [resource])
-    response.headers["ETag"] = etag_of(resource.id, resource.version)
-    return service.to_out(resource, names)
+        return service.to_out(resource, await service.organization_names(session, [resource]))
 
 
 @router.post(
@@ -197,24 +171,14 @@ async def update_resource(
     operation_id="retireResource",
     summary="Retire a resource (closed or no longer offered); needs If-Match (emits ResourceRetired)",
 )
-async def retire_resource(
-    resource_id: str,
-    db: DirectoryDb,
-    access: DirectoryAccess,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-) -> ResourceOut:
-    async with db.transaction(scope=access.scope) as session:
+async def retire_resource(resource_id: str, work: DirectoryWork) -> ResourceOut:
+    async with work.transaction() as session:
         resource = await service.get_resource(session=session, resource_id=resource_id)
-        require_if_match(request, resource.id, resource.version)
-        resource = await service.retire_resource(
-            session=session, resource=resource, actor=access.caller.subject, now=utcnow()
+        work.check(resource)
+        await service.retire_resource(
+            session=session, resource=resource, actor=work.access.caller.subject, now=utcnow()
         )
-        await audit(session, access, resource.id)
-        names = await service.organization_names(session, [resource])
-    response.headers["ETag"] = etag_of(resource.id, resource.version)
-    return service.to_out(resource, names)
+        return service.to_out(resource, await service.organization_names(session, [resource]))
 
 
 @router.get(
@@ -223,8 +187,8 @@ async def retire_resource(
     operation_id="listOrganizations",
     summary="実施機関の一覧",
 )
-async def list_organizations(db: DirectoryDb, access: DirectoryAccess) -> list[OrganizationOut]:
-    async with db.reading(scope=access.scope) as session:
+async def list_organizations(work: DirectoryWork) -> list[OrganizationOut]:
+    async with work.transaction() as session:
         rows = await session.scalars(select(Organization).order_by(Organization.id))
         return [OrganizationOut.model_validate(o) for o in rows.all()]
 
@@ -236,21 +200,15 @@ async def list_organizations(db: DirectoryDb, access: DirectoryAccess) -> list[O
     operation_id="recordOrganization",
     summary="Add an operator (実施機関); its id is '<tenant>-<key>'",
 )
-async def record_organization(
-    body: OrganizationIn, db: DirectoryDb, access: DirectoryAccess, request: Request
-) -> Response:
-    async def work(session: AsyncSession) -> Created:
+async def record_organization(body: OrganizationIn, work: DirectoryWork) -> Response:
+    async with work.transaction() as session:
         organization = await service.record_organization(
-            session=session, tenant_id=access.caller.tenant_id, data=body, now=utcnow()
+            session=session, tenant_id=work.access.caller.tenant_id, data=body, now=utcnow()
         )
-        await audit(session, access, organization.id)
-        return Created(
-            OrganizationOut.model_validate(organization), f"/directory/v1/organizations/{organization.id}"
+        return work.created(
+            OrganizationOut.model_validate(organization),
+            location=f"/directory/v1/organizations/{organization.id}",
         )
-
-    return await create_once(
-        request, db=db, table=idempotency_keys, access=access, work=work, audit_table=audit_log
-    )
 
 
 @router.get(
@@ -264,11 +222,11 @@ async def record_organization(
         "(ours in `x_jusou.id`), schedules as RFC 5545 rules in Japan time (+09:00, timezone 9)."
     ),
 )
-async def export_hsds(db: DirectoryDb, access: DirectoryAccess) -> HsdsDocument:
-    async with db.reading(scope=access.scope) as session:
+async def export_hsds(work: DirectoryWork) -> HsdsDocument:
+    async with work.transaction() as session:
         organizations = list((await session.scalars(select(Organization).order_by(Organization.id))).all())
         resources = list((await session.scalars(select(Resource).order_by(Resource.id))).all())
-    return to_hsds(access.caller.tenant_id, organizations, resources)
+    return to_hsds(work.access.caller.tenant_id, organizations, resources)
 
 
 class HsdsImportResult(BaseModel):
@@ -296,71 +254,16 @@ class HsdsImportResult(BaseModel):
         }
     },
 )
-async def import_hsds(request: Request, db: DirectoryDb, access: DirectoryAccess) -> HsdsImportResult:
-    body = read_document(await request.body())
-    if body.tenant_id != access.caller.tenant_id:
-        raise InvalidInput(
-            fields=[
-                FieldProblem(
-                    "tenant_id",
-                    Text("自分の自治体のデータだけを取り込めます。", "Only your own municipality's data."),
-                    "other_tenant",
-                )
-            ]
+async def import_hsds(request: Request, work: DirectoryWork) -> HsdsImportResult:
+    document = read_document(await request.body())
+    caller = work.access.caller
+    async with work.transaction() as session:
+        done = await imports.import_hsds(
+            session=session, document=document, tenant_id=caller.tenant_id, actor=caller.subject, now=utcnow()
         )
-    now = utcnow()
-    result = HsdsImportResult(organizations_created=0, created=0, updated=0, unchanged=0)
-    async with db.transaction(scope=access.scope) as session:
-        plan = plan_import(body, (await session.scalars(select(Organization.id))).all())
-        if plan.errors:  # before any write
-            raise RequestValidationError(plan.errors)
-        await _check_areas(session, body.tenant_id, plan.services)
-        for org in plan.organizations:
-            if await session.get(Organization, org.id) is None:
-                session.add(
-                    Organization(
-                        id=org.id,
-                        tenant_id=body.tenant_id,
-                        name=org.name,
-                        name_kana=org.name_kana,
-                        kind=org.kind,
-                        created_at=now,
-                    )
-                )
-                result.organizations_created += 1
-        await session.flush()
-        for resource_id, data in plan.services:
-            existing = await session.get(Resource, resource_id)
-            if existing is None:
-                await service.publish_resource(
-                    session=session,
-                    tenant_id=body.tenant_id,
-                    data=data,
-                    actor=access.caller.subject,
-                    now=now,
-                    resource_id=resource_id,
-                )
-                result.created += 1
-            elif service.differs(existing, data):
-                await service.update_resource(
-                    session=session, resource=existing, data=data, actor=access.caller.subject, now=now
-                )
-                result.updated += 1
-            else:
-                result.unchanged += 1
-        await audit(session, access)
-    return result
-
-
-async def _check_areas(session: AsyncSession, tenant_id: str, services: list[tuple[str, ResourceIn]]) -> None:
-    """Every service's areas against the gazetteer, before any write: one problem list for the file."""
-    gazetteer = await districts.gazetteer_of(session, tenant_id)
-    problems = [
-        problem
-        for i, (_, data) in enumerate(services)
-        for problem in districts.area_problems_of(
-            gazetteer, data.areas, field=f"services[{i}].service_areas[{{index}}].name"
-        )
-    ]
-    if problems:
-        raise districts.InvalidArea(fields=problems)
+    return HsdsImportResult(
+        organizations_created=done.organizations_created,
+        created=done.created,
+        updated=done.updated,
+        unchanged=done.unchanged,
+    )

@@ -6,7 +6,6 @@ GET /resources/{resource_id}.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from datetime import timedelta, timezone
 from typing import Annotated, Literal
 from urllib.parse import quote
@@ -15,17 +14,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.directory.access import DirectoryAccess, audit, authorize
-from services.directory.deps import DirectoryDb
-from services.directory.districts import service as districts
-from services.directory.resources import csv_exchange, service
+from services.directory.access import authorize
+from services.directory.deps import DirectoryWork
+from services.directory.resources import csv_exchange, imports, service
 from services.directory.resources.csv_exchange import Encoding, ImportPlan, ParsedCsv, RowProblem
-from services.directory.resources.models import Organization, Resource
-from shared.auth.policy import Access
+from services.directory.resources.models import Resource
 from shared.db import utcnow
-from shared.errors import DomainError, FieldProblem, InvalidInput, Text, preferred_language
+from shared.errors import DomainError, Text, preferred_language
 
 router = APIRouter(prefix="/directory/v1", tags=["directory"], dependencies=[Depends(authorize)])
 
@@ -51,14 +47,6 @@ class CsvBodyExpected(DomainError):
     title = Text(
         "CSV ファイルの中身をそのまま本文として送ってください（Content-Type: text/csv）。",
         "Send the CSV file itself as the body (Content-Type: text/csv), not a form.",
-    )
-
-
-class CsvImportRefused(InvalidInput):
-    slug = "csv-import-refused"
-    title = Text(
-        "CSV に誤りがあるため、何も取り込んでいません。",
-        "The CSV has errors; nothing was imported.",
     )
 
 
@@ -106,13 +94,12 @@ class CsvImportResult(BaseModel):
     },
 )
 async def export_resources_csv(
-    db: DirectoryDb,
-    access: DirectoryAccess,
+    work: DirectoryWork,
     encoding: Annotated[
         Encoding, Query(description="utf-8-sig (with BOM) or cp932 (Shift_JIS)")
     ] = "utf-8-sig",
 ) -> Response:
-    async with db.reading(scope=access.scope) as session:
+    async with work.transaction() as session:
         query = select(Resource).where(Resource.status == "active").order_by(Resource.name_kana, Resource.id)
         resources = list((await session.scalars(query)).all())
         names = await service.organization_names(session, resources)
@@ -120,7 +107,7 @@ async def export_resources_csv(
     return Response(
         body,
         media_type=MEDIA_TYPES[encoding],
-        headers={"Content-Disposition": _attachment(access.caller.tenant_id)},
+        headers={"Content-Disposition": _attachment(work.access.caller.tenant_id)},
     )
 
 
@@ -153,8 +140,7 @@ def _attachment(tenant_id: str) -> str:
 )
 async def import_resources_csv(
     request: Request,
-    db: DirectoryDb,
-    access: DirectoryAccess,
+    work: DirectoryWork,
     dry_run: bool = True,
     encoding: Annotated[
         Encoding | None, Query(description="detected when left out: UTF-8 (BOM or not), else cp932")
@@ -163,79 +149,15 @@ async def import_resources_csv(
     if request.headers.get("content-type", "").lower().startswith("multipart/"):
         raise CsvBodyExpected()
     parsed = csv_exchange.parse_csv(await request.body(), encoding)
-    if dry_run:
-        async with db.reading(scope=access.scope) as session:
-            plan = await _plan(session, parsed, access.caller.tenant_id, lock=False)
-        return _report(parsed, plan, preferred_language(request))
-    async with db.transaction(scope=access.scope) as session:
-        plan = await _plan(session, parsed, access.caller.tenant_id, lock=True)
-        if plan.problems:
-            raise CsvImportRefused(
-                Text(
-                    f"{len(plan.problems)} 件の誤りを直してから、もう一度取り込んでください。",
-                    f"Fix the {len(plan.problems)} problems listed, then import again.",
-                ),
-                fields=[
-                    FieldProblem(f"line {p.line}: {p.field}", Text(p.reason_ja, p.reason_en), p.code)
-                    for p in plan.problems
-                ],
-                extra={"rows": parsed.read, "valid": plan.valid},
-            )
-        result = await _apply(session, plan, access)
-        await audit(session, access)
-    return result
-
-
-# --- the import as a use case: read what the file names, reconcile, write -----------------------
-
-
-def _chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-async def _plan(session: AsyncSession, parsed: ParsedCsv, tenant_id: str, *, lock: bool) -> ImportPlan:
-    """Load what the rows refer to (scoped to the caller's municipality), then reconcile."""
-    ids = sorted({rid for _, rid, _ in parsed.rows if rid is not None})
-    organization_ids = sorted({d.organization_id for _, _, d in parsed.rows if d.organization_id})
-    new_names = sorted({d.name for _, rid, d in parsed.rows if rid is None})
-    existing: dict[str, Resource] = {}
-    for chunk in _chunks(ids):
-        query = select(Resource).where(Resource.id.in_(chunk))
-        if lock:
-            query = query.with_for_update()
-        existing.update((r.id, r) for r in (await session.scalars(query)).all())
-    organizations: set[str] = set()
-    for chunk in _chunks(organization_ids):
-        found = await session.scalars(select(Organization.id).where(Organization.id.in_(chunk)))
-        organizations.update(found.all())
-    named: dict[str, str] = {}
-    for chunk in _chunks(new_names):
-        rows = await session.execute(
-            select(Resource.name, Resource.id).where(Resource.status == "active", Resource.name.in_(chunk))
+    caller = work.access.caller
+    async with work.transaction(dry_run=dry_run) as session:
+        if dry_run:
+            plan = await imports.check_csv(session=session, parsed=parsed, tenant_id=caller.tenant_id)
+            return _report(parsed, plan, preferred_language(request))
+        done = await imports.import_csv(
+            session=session, parsed=parsed, tenant_id=caller.tenant_id, actor=caller.subject, now=utcnow()
         )
-        named.update((name, resource_id) for name, resource_id in rows.all())
-    return csv_exchange.plan_import(
-        parsed,
-        existing=existing,
-        organizations=organizations,
-        named=named,
-        gazetteer=await districts.gazetteer_of(session, tenant_id),
-    )
-
-
-async def _apply(session: AsyncSession, plan: ImportPlan, access: Access) -> CsvImportResult:
-    now, actor = utcnow(), access.caller.subject
-    await service.publish_many(
-        session=session,
-        tenant_id=access.caller.tenant_id,
-        items=[data for _, data in plan.creates],
-        actor=actor,
-        now=now,
-    )
-    for _, resource, data in plan.updates:
-        await service.update_resource(session=session, resource=resource, data=data, actor=actor, now=now)
-    return CsvImportResult(created=len(plan.creates), updated=len(plan.updates), unchanged=plan.unchanged)
+    return CsvImportResult(created=done.created, updated=done.updated, unchanged=done.unchanged)
 
 
 def _report(parsed: ParsedCsv, plan: ImportPlan, lang: str) -> CsvImportReport:

@@ -28,7 +28,7 @@ from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, Text
 from shared.events.catalog import ResourcePublished, ResourceRetired, ResourceUpdated
 from shared.messaging.outbox import emit, emit_many
 from shared.pagination import decode_cursor, encode_cursor
-from shared.writes import etag_of
+from shared.work import etag_of
 
 ResourceEvent = ResourcePublished | ResourceUpdated | ResourceRetired
 EVENTS: dict[str, type[ResourceEvent]] = {

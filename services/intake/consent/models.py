@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from services.intake.consent import rules
 from services.intake.db import Base
 from shared.auth.policy import DataScope, Reach
 from shared.auth.scope import TenantScoped
@@ -35,6 +36,12 @@ class Consent(Versioned, TenantScoped, Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def withdraw(self, *, at: datetime, reason: str | None, now: datetime) -> None:
+        """同意の撤回, from the moment given (never later than now); a withdrawal is final."""
+        rules.check_withdrawable(self)
+        self.withdrawn_at = min(at, now)
+        self.withdrawal_reason = reason
 
     @classmethod
     def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:

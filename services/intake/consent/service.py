@@ -17,7 +17,7 @@ from shared.db import new_id
 from shared.errors import FieldProblem, InvalidInput, NotFound, Text
 from shared.events.catalog import ConsentRecorded, ConsentWithdrawn
 from shared.messaging.outbox import emit, emit_many
-from shared.writes import etag_of
+from shared.work import etag_of
 
 
 class ConsentNotFound(NotFound):
@@ -78,14 +78,12 @@ async def find_consent(*, session: AsyncSession, consultation_id: str, consent_i
 
 
 async def withdraw_consent(
-    *, session: AsyncSession, consultation_id: str, consent_id: str, data: ConsentWithdraw, now: datetime
+    *, session: AsyncSession, consent: Consent, data: ConsentWithdraw, now: datetime
 ) -> Consent:
     """同意の撤回: stops new sharing at once; the other services hear it as ConsentWithdrawn."""
-    await lock_consultation(session=session, consultation_id=consultation_id)
-    consent = await find_consent(session=session, consultation_id=consultation_id, consent_id=consent_id)
-    rules.check_withdrawable(consent)
-    consent.withdrawn_at = min(data.withdrawn_at or now, now)
-    consent.withdrawal_reason = data.reason
+    # The consultation's lock orders this withdrawal's event after its referrals' (one partition key).
+    await lock_consultation(session=session, consultation_id=consent.consultation_id)
+    consent.withdraw(at=data.withdrawn_at or now, reason=data.reason, now=now)
     await session.flush()  # the conditional UPDATE: a concurrent withdrawal makes this one stale
     await emit(
         session,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from services.intake.access import IntakeAccess, audit, authorize
+from services.intake.access import authorize
 from services.intake.consultations import service
 from services.intake.consultations.concerns import Concern, Field
 from services.intake.consultations.schemas import (
@@ -18,12 +17,10 @@ from services.intake.consultations.schemas import (
     ConsultationOut,
     Urgency,
 )
-from services.intake.db import audit_log, idempotency_keys
-from services.intake.deps import IntakeDb
+from services.intake.deps import IntakeWork
 from services.intake.referrals.service import referrals_of
 from shared.db import utcnow
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from shared.writes import Created, create_once
 
 router = APIRouter(
     prefix="/intake/v1/consultations", tags=["consultations"], dependencies=[Depends(authorize)]
@@ -38,22 +35,10 @@ router = APIRouter(
     summary="相談受付: record a consultation",
     description="Send `Idempotency-Key` to make a retry return the first result instead of a second record.",
 )
-async def record_consultation(
-    body: ConsultationCreate, db: IntakeDb, access: IntakeAccess, request: Request
-) -> Response:
-    async def work(session: AsyncSession) -> Created:
+async def record_consultation(body: ConsultationCreate, work: IntakeWork) -> Response:
+    async with work.transaction() as session:
         consultation = await service.record_consultation(session=session, data=body, now=utcnow())
-        await audit(session, access, consultation.id)
-        return Created(service.to_out(consultation, []), f"{router.prefix}/{consultation.id}")
-
-    return await create_once(
-        request,
-        db=db,
-        table=idempotency_keys,
-        access=access,
-        work=work,
-        audit_table=audit_log,
-    )
+        return work.created(service.to_out(consultation, []), location=f"{router.prefix}/{consultation.id}")
 
 
 @router.get(
@@ -62,11 +47,10 @@ async def record_consultation(
     operation_id="getConsultation",
     summary="Get one consultation with its referrals",
 )
-async def get_consultation(consultation_id: str, db: IntakeDb, access: IntakeAccess) -> ConsultationOut:
-    async with db.transaction(scope=access.scope) as session:
+async def get_consultation(consultation_id: str, work: IntakeWork) -> ConsultationOut:
+    async with work.transaction() as session:
         consultation = await service.get_consultation(session=session, consultation_id=consultation_id)
         referrals = await referrals_of(session=session, consultation_id=consultation.id)
-        await audit(session, access, consultation.id)
         return service.to_out(consultation, referrals)
 
 
@@ -77,8 +61,7 @@ async def get_consultation(consultation_id: str, db: IntakeDb, access: IntakeAcc
     summary="List consultations, newest first",
 )
 async def list_consultations(
-    db: IntakeDb,
-    access: IntakeAccess,
+    work: IntakeWork,
     window_code: Annotated[str | None, Query(max_length=120)] = None,
     urgency: Urgency | None = None,
     main_concern: Concern | None = None,
@@ -100,7 +83,5 @@ async def list_consultations(
         received_to=received_to,
         name_kana=name_kana,
     )
-    async with db.transaction(scope=access.scope) as session:
-        page = await service.list_consultations(session=session, filters=filters, cursor=cursor, limit=limit)
-        await audit(session, access)
-        return page
+    async with work.transaction() as session:
+        return await service.list_consultations(session=session, filters=filters, cursor=cursor, limit=limit)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Response
 
-from services.intake.access import IntakeAccess, audit, authorize
+from services.intake.access import authorize
 from services.intake.consultations.service import get_consultation
-from services.intake.db import audit_log, idempotency_keys
-from services.intake.deps import IntakeDb
+from services.intake.deps import IntakeWork
 from services.intake.referrals import service
 from services.intake.referrals.models import Referral
 from services.intake.referrals.schemas import ReferralCreate, ReferralOut
 from shared.db import utcnow
-from shared.writes import Created, create_once
 
 router = APIRouter(prefix="/intake/v1", tags=["referrals"], dependencies=[Depends(authorize)])
 
@@ -30,24 +27,12 @@ def _out(referral: Referral) -> ReferralOut:
     summary="多機関協働事業へつなぐ: refer to multi-agency collaboration (needs consent)",
     responses={422: {"description": "No consent: the support meeting (支援会議) is the route instead."}},
 )
-async def refer_to_collaboration(
-    consultation_id: str, body: ReferralCreate, db: IntakeDb, access: IntakeAccess, request: Request
-) -> Response:
-    async def work(session: AsyncSession) -> Created:
+async def refer_to_collaboration(consultation_id: str, body: ReferralCreate, work: IntakeWork) -> Response:
+    async with work.transaction() as session:
         referral = await service.refer_to_collaboration(
             session=session, consultation_id=consultation_id, data=body, now=utcnow()
         )
-        await audit(session, access, referral.id)
-        return Created(_out(referral), f"/intake/v1/referrals/{referral.id}")
-
-    return await create_once(
-        request,
-        db=db,
-        table=idempotency_keys,
-        access=access,
-        work=work,
-        audit_table=audit_log,
-    )
+        return work.created(_out(referral), location=f"/intake/v1/referrals/{referral.id}")
 
 
 @router.get(
@@ -56,11 +41,10 @@ async def refer_to_collaboration(
     operation_id="listReferralsOfConsultation",
     summary="Referrals of a consultation, with their status",
 )
-async def list_referrals(consultation_id: str, db: IntakeDb, access: IntakeAccess) -> list[ReferralOut]:
-    async with db.transaction(scope=access.scope) as session:
+async def list_referrals(consultation_id: str, work: IntakeWork) -> list[ReferralOut]:
+    async with work.transaction() as session:
         await get_consultation(session=session, consultation_id=consultation_id)
         referrals = await service.referrals_of(session=session, consultation_id=consultation_id)
-        await audit(session, access, consultation_id)
         return [_out(r) for r in referrals]
 
 
@@ -70,8 +54,7 @@ async def list_referrals(consultation_id: str, db: IntakeDb, access: IntakeAcces
     operation_id="getReferral",
     summary="A referral's status as the sending window sees it",
 )
-async def get_referral(referral_id: str, db: IntakeDb, access: IntakeAccess) -> ReferralOut:
-    async with db.transaction(scope=access.scope) as session:
+async def get_referral(referral_id: str, work: IntakeWork) -> ReferralOut:
+    async with work.transaction() as session:
         referral = await service.get_referral(session=session, referral_id=referral_id)
-        await audit(session, access, referral.id)
         return _out(referral)

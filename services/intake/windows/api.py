@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from services.intake.access import IntakeAccess, authorize
-from services.intake.deps import IntakeDb
+from services.intake.access import authorize
+from services.intake.deps import IntakeWork
 from services.intake.windows.models import Window
 
 router = APIRouter(prefix="/intake/v1/windows", tags=["windows"], dependencies=[Depends(authorize)])
@@ -30,8 +30,8 @@ class WindowOut(BaseModel):
 
 
 @router.get("", response_model=list[WindowOut], operation_id="listWindows", summary="相談窓口の一覧")
-async def list_windows(db: IntakeDb, access: IntakeAccess) -> list[WindowOut]:
+async def list_windows(work: IntakeWork) -> list[WindowOut]:
     """The windows of the caller's municipality (not personal data, so not audited)."""
     query = select(Window).where(Window.active.is_(True)).order_by(Window.code)
-    async with db.reading(scope=access.scope) as session:
+    async with work.transaction() as session:
         return [WindowOut.model_validate(w) for w in (await session.scalars(query)).all()]

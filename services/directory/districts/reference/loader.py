@@ -45,10 +45,9 @@ async def load_reference_districts(session: AsyncSession, settings: Settings) ->
             continue
         await service.replace_gazetteer(
             session=session,
-            tenant_id=file.tenant_id,
+            revision=service.GazetteerRevision(file.tenant_id, 0),
             data=GazetteerIn.model_validate(file.model_dump(exclude={"tenant_id", "source"})),
             actor=LOADER,
             now=utcnow(),
-            expected_version=0,
             source=file.source,
         )
