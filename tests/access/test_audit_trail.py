@@ -1,4 +1,8 @@
-"""Every read and change of personal data leaves exactly its audit entry; the chain shows tampering."""
+"""Every read and change of personal data leaves exactly its audit entry; the chain shows tampering.
+
+The module's tests share one system, each finding its entries by request ids only it sends; the one
+that tampers with the chain has a system of its own.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,12 @@ from sqlalchemy import func, select, text
 from services.coordination.db import audit_log as coordination_audit
 from services.intake.db import audit_log as intake_audit
 from shared.runtime import runtimes_of
+from tests.api.helpers import own_system, shares_one_system
 from tests.support.builders import OTOFUKE_TOWN, consent_body, consultation_body
 from tests.support.tokens import bearer
 from tests.support.waiting import eventually
+
+pytestmark = shares_one_system
 
 PURPOSE = {"X-Access-Purpose": quote("ケース検討のため")}  # headers are ASCII: percent-encoded UTF-8
 
@@ -114,6 +121,7 @@ async def test_a_refused_read_of_another_organisations_record_is_audited(client,
     )
 
 
+@own_system  # breaks the chain
 async def test_the_chain_verifies_and_a_modified_entry_breaks_it(client, app, settings) -> None:
     await client.post("/intake/v1/consultations", json=consultation_body())
     auditor = bearer(settings, "auditor", org=OTOFUKE_TOWN)

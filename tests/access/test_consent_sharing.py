@@ -1,5 +1,7 @@
 """Consent governs sharing: withdrawal stops it, support-meeting material stays with its members,
-and tax information never leaves without a consent that names it."""
+and tax information never leaves without a consent that names it.
+
+The module's tests share one system: each refers consultations of its own and looks only at them."""
 
 from __future__ import annotations
 
@@ -10,9 +12,12 @@ from sqlalchemy import select
 
 from services.intake.db import messaging as intake_messaging
 from shared.runtime import runtimes_of
+from tests.api.helpers import shares_one_system
 from tests.support.builders import OTOFUKE_TOWN, RANRAN_OPERATOR, WILLWORK, consent_body, consultation_body
 from tests.support.tokens import bearer
 from tests.support.waiting import eventually
+
+pytestmark = shares_one_system
 
 CASES = "/coordination/v1/cases"
 
