@@ -20,7 +20,7 @@ from shared.bus.base import Message
 from shared.events.catalog import ResourcePublished
 from shared.runtime import ServiceRuntime, runtimes_of
 from shared.settings import Settings
-from tests.api.test_coordination_event_order import REFERRAL, referred
+from tests.api.test_coordination_event_order import Ids, referred
 
 AT = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
 
@@ -47,7 +47,8 @@ def reshaped(
 
 
 async def test_a_newer_producers_optional_fields_and_attributes_are_ignored(coordination) -> None:
-    event = referred()
+    ids = Ids()
+    event = referred(ids)
     key, value, headers = event.to_cloudevent().to_kafka()
     original = Message(topic=event.topic(), key=key, value=value, headers=tuple(headers))
     newer = {**json.loads(value), "preferred_contact_time": "午前", "referral_channel": "portal"}
@@ -60,7 +61,7 @@ async def test_a_newer_producers_optional_fields_and_attributes_are_ignored(coor
     assert coordination.consumer.stats["dead_lettered"] == 0
     assert coordination.consumer.stats["applied"] == 1
     async with coordination.db.transaction() as session:
-        case = await session.scalar(select(Case).where(Case.referral_id == REFERRAL))
+        case = await session.scalar(select(Case).where(Case.referral_id == ids.referral))
     assert case is not None
     assert "preferred_contact_time" not in json.dumps(case.consent)
 
