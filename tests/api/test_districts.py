@@ -3,6 +3,11 @@ search by address, and resources' areas checked against the gazetteer (JSON, CSV
 
 The demo data holds the districts the plans name (音更町: five 中学校区, seed 000 §2(2)ア) and no
 address lines; the address lines here are made up for the tests.
+
+The module's tests share one system: those that look addresses up first put the same gazetteer
+(ADDRESS_LINES) in place, and the others change nothing or only what no other test reads (遠野市's
+gazetteer, 長泉町's). Tests that need the demo gazetteer as loaded (its version, no address lines) or
+publish an entry that covers the whole town have a system of their own.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from services.directory.resources.csv_exchange import HEADERS
 from services.embedded import create_app
 from shared.runtime import runtimes_of
 from shared.settings import Settings
-from tests.api.helpers import EN, NAGAIZUMI_TOWN, assert_problem
+from tests.api.helpers import EN, NAGAIZUMI_TOWN, assert_problem, own_system, shares_one_system
 from tests.conftest import embedded_settings
 from tests.support.builders import NAGAIZUMI, OTOFUKE, OTOFUKE_TOWN
 from tests.support.tokens import bearer
+
+pytestmark = shares_one_system
 
 DISTRICTS = "/directory/v1/districts"
 LOOKUP = f"{DISTRICTS}/lookup"
@@ -87,6 +94,7 @@ async def names_near(client: httpx.AsyncClient, address: str) -> set[str]:
 # --- the gazetteer --------------------------------------------------------------------------------
 
 
+@own_system  # the demo gazetteer as loaded
 async def test_the_demo_gazetteer_holds_the_plan_s_districts_and_no_addresses(client) -> None:
     response = await client.get(DISTRICTS)
 
@@ -100,6 +108,7 @@ async def test_the_demo_gazetteer_holds_the_plan_s_districts_and_no_addresses(cl
     assert response.headers["etag"] == body["etag"] == f'"districts-{OTOFUKE}.v1"'
 
 
+@own_system  # from the demo gazetteer's version 1 to 2
 async def test_replacing_needs_if_match_and_refuses_a_stale_one(client, settings, app) -> None:
     before = (await client.get(DISTRICTS)).json()
 
@@ -234,6 +243,7 @@ async def test_the_search_by_address_gives_the_places_covering_its_district(clie
     assert shimo == {"地域包括支援センターほほえみ", "地域包括支援センターロータス音更", *WHOLE_TOWN}
 
 
+@own_system  # the demo gazetteer, without address lines, first
 async def test_an_address_in_no_listed_town_finds_only_the_whole_town_places(client, settings) -> None:
     assert await names_near(client, "柏寿台1-5") == WHOLE_TOWN  # the demo has no address lines
     await put_gazetteer(client, settings)
@@ -255,6 +265,7 @@ def resource(*areas: tuple[str, str]) -> dict[str, Any]:
     }
 
 
+@own_system  # 柏寿台 in no district: without the address lines the other tests put
 async def test_publishing_an_area_outside_the_gazetteer_is_refused_naming_it(client, settings) -> None:
     body = resource(("junior_high_district", "音更中学校区"), ("junior_high_district", "音更西中学校区"))
 
@@ -270,6 +281,7 @@ async def test_publishing_an_area_outside_the_gazetteer_is_refused_naming_it(cli
     assert await names_near(client, "柏寿台") == WHOLE_TOWN  # nothing saved
 
 
+@own_system  # publishes an entry for the whole town, which every search by address would find
 async def test_whole_town_phrases_and_parts_of_districts_are_accepted(client, settings) -> None:
     body = resource(("municipality", "町内全域"), ("junior_high_district", "下音更中学校区の一部"))
     created = await client.post(RESOURCES, json=body, headers=editor(settings))
