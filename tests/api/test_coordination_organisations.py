@@ -1,7 +1,11 @@
-"""Coordination's list of the directory's operators: events of different entries in any order."""
+"""Coordination's list of the directory's operators: events of different entries in any order.
+
+The module's tests share one coordination-only system, each about an operator of its own."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -13,16 +17,25 @@ from services.embedded import create_app
 from shared.events.catalog import ResourcePublished, ResourceUpdated
 from shared.runtime import ServiceRuntime, runtimes_of
 from shared.settings import Settings
+from tests.api.helpers import shares_one_system
 from tests.support.builders import OTOFUKE
 from tests.support.directory_events import deliver
 
-OPERATOR = "016314-kyosei-npo"  # not in the reference data
+pytestmark = shares_one_system
+
 AT = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
 
 
+@pytest.fixture(scope="module")
+def build_system() -> Callable[[Settings], FastAPI]:
+    """Coordination alone."""
+    return lambda settings: create_app(settings.model_copy(update={"services": ["coordination"]}))
+
+
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings.model_copy(update={"services": ["coordination"]}))
+def operator() -> str:
+    """The test's own operator, not in the reference data."""
+    return f"016314-kyosei-npo-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
@@ -31,7 +44,7 @@ def coordination(app: FastAPI, client: httpx.AsyncClient) -> ServiceRuntime:
 
 
 def entry(
-    resource_id: str, name: str | None, at: datetime, event: type = ResourcePublished
+    operator: str, resource_id: str, name: str | None, at: datetime, event: type = ResourcePublished
 ) -> ResourcePublished:
     return event(  # type: ignore[no-any-return]
         resource_id=resource_id,
@@ -40,7 +53,7 @@ def entry(
         kind="community_program",
         field="other",
         legal_item=None,
-        organization_id=OPERATOR,
+        organization_id=operator,
         status="active",
         resource_version=1,
         changed_at=at,
@@ -48,31 +61,38 @@ def entry(
     )
 
 
-async def known(coordination: ServiceRuntime) -> KnownOrganisation:
+async def known(coordination: ServiceRuntime, operator: str) -> KnownOrganisation:
     async with coordination.db.transaction() as session:
-        found = await session.get(KnownOrganisation, OPERATOR)
+        found = await session.get(KnownOrganisation, operator)
         assert found is not None
         return found
 
 
-async def test_the_newest_name_stands_whatever_order_the_entries_arrive_in(coordination) -> None:
+async def test_the_newest_name_stands_whatever_order_the_entries_arrive_in(coordination, operator) -> None:
     newer = entry(
-        "016314-salon-a", "社会福祉法人音更町社会福祉協議会", AT + timedelta(days=1), ResourceUpdated
+        operator,
+        f"{operator}-salon-a",
+        "社会福祉法人音更町社会福祉協議会",
+        AT + timedelta(days=1),
+        ResourceUpdated,
     )
-    older = entry("016314-salon-b", "音更町社協（旧称）", AT)
+    older = entry(operator, f"{operator}-salon-b", "音更町社協（旧称）", AT)
 
     await deliver(coordination, [newer, older])
 
-    organisation = await known(coordination)
+    organisation = await known(coordination, operator)
     assert organisation.name == "社会福祉法人音更町社会福祉協議会"
     assert organisation.noted_at == AT + timedelta(days=1)
     assert organisation.tenant_id == OTOFUKE
 
 
-async def test_an_entry_without_a_name_keeps_the_known_one(coordination) -> None:
+async def test_an_entry_without_a_name_keeps_the_known_one(coordination, operator) -> None:
     await deliver(
         coordination,
-        [entry("016314-salon-a", "音更町社協", AT), entry("016314-salon-b", None, AT + timedelta(hours=1))],
+        [
+            entry(operator, f"{operator}-salon-a", "音更町社協", AT),
+            entry(operator, f"{operator}-salon-b", None, AT + timedelta(hours=1)),
+        ],
     )
 
-    assert (await known(coordination)).name == "音更町社協"
+    assert (await known(coordination, operator)).name == "音更町社協"
