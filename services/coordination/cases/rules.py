@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
-from shared.errors import Conflict, Text
+from services.coordination.plan_meetings.rules import MeetingPurpose
+from shared.errors import Conflict, FieldProblem, InvalidInput, Text
 
 JST = timezone(timedelta(hours=9))
 
 
 class CaseStatus(StrEnum):
-    open = "open"  # accepted; assessment and planning follow
+    open = "open"  # accepted; assessment and planning (again, after a reopening)
+    in_support = "in_support"  # a confirmed plan is in force
+    terminated = "terminated"  # 終結: decided at a termination meeting
+    suspended = "suspended"  # 中断: all contact lost, decided at a suspension meeting
     declined = "declined"  # collaboration will not take it on
     returned = "returned"  # sent back to the window
 
 
+# Reopening (terminated/suspended -> open) is its own act, never a side effect of another change.
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    CaseStatus.open: frozenset({CaseStatus.declined, CaseStatus.returned}),
+    CaseStatus.open: frozenset(
+        {
+            CaseStatus.in_support,
+            CaseStatus.terminated,
+            CaseStatus.suspended,
+            CaseStatus.declined,
+            CaseStatus.returned,
+        }
+    ),
+    CaseStatus.in_support: frozenset({CaseStatus.terminated, CaseStatus.suspended}),
+    CaseStatus.terminated: frozenset({CaseStatus.open}),
+    CaseStatus.suspended: frozenset({CaseStatus.open}),
     CaseStatus.declined: frozenset(),
     CaseStatus.returned: frozenset(),
 }
+ACTIVE = frozenset({CaseStatus.open, CaseStatus.in_support})
 
 
 class InvalidCaseTransition(Conflict):
@@ -47,3 +65,100 @@ def fiscal_year(at: datetime) -> int:
 
 def case_number(year: int, number: int) -> str:
     return f"{year}-{number:05d}"
+
+
+# --- the end of support, and a new start (seed 003 §6-1(4)(5)) ------------------------------------
+
+
+class NoClosingDecision(InvalidInput):
+    slug = "no-meeting-decided"
+    title = Text(
+        "この操作を決めた重層的支援会議の記録がありません。",
+        "No plan meeting of the required purpose decided this.",
+    )
+
+
+class ContactNotAttempted(InvalidInput):
+    slug = "contact-not-attempted"
+    title = Text(
+        "支援の中断は、本人と完全に連絡が取れなくなったときに限ります。連絡を試みた記録が必要です。",
+        "Support is suspended only when all contact is lost: record the attempts to reach the person.",
+    )
+
+
+@dataclass(frozen=True)
+class ClosingDecision:
+    """A plan meeting's decision about the case: terminate (終結) or suspend (中断)."""
+
+    case_id: str
+    purpose: MeetingPurpose
+    held_on: date
+
+
+def _decided(case_id: str, decision: ClosingDecision | None, purpose: MeetingPurpose, today: date) -> None:
+    if decision is None or decision.case_id != case_id or decision.purpose != purpose:
+        raise NoClosingDecision(
+            fields=[
+                FieldProblem(
+                    "meeting_id",
+                    Text(
+                        f"このケースの {purpose.value} を決めた重層的支援会議を指定してください。",
+                        f"Name the plan meeting that decided this case's {purpose.value}.",
+                    ),
+                    "no_meeting" if decision is None or decision.case_id != case_id else "wrong_purpose",
+                )
+            ]
+        )
+    if decision.held_on > today:
+        raise NoClosingDecision(
+            fields=[
+                FieldProblem(
+                    "meeting_id",
+                    Text("まだ開かれていない会議です。", "That meeting is in the future."),
+                    "in_future",
+                )
+            ]
+        )
+
+
+def check_termination(
+    status: str, case_id: str, decision: ClosingDecision | None, *, today: date
+) -> CaseStatus:
+    """終結: only after a termination meeting decided it."""
+    target = transition(status, CaseStatus.terminated)
+    _decided(case_id, decision, MeetingPurpose.termination, today)
+    return target
+
+
+def check_suspension(
+    status: str,
+    case_id: str,
+    decision: ClosingDecision | None,
+    *,
+    attempts_since_contact: int,
+    today: date,
+) -> CaseStatus:
+    """中断: only when all contact is lost, which the record must show (contact attempts since the
+    person was last reached: progress notes of that kind, or outreach's word that contact is lost),
+    and a suspension meeting decided it."""
+    target = transition(status, CaseStatus.suspended)
+    if attempts_since_contact < 1:
+        raise ContactNotAttempted(
+            fields=[
+                FieldProblem(
+                    "case_id",
+                    Text(
+                        "最後に本人と連絡が取れた後の、連絡を試みた記録（支援経過）がありません。",
+                        "No contact attempt is recorded since the person was last reached.",
+                    ),
+                    "no_contact_attempts",
+                )
+            ]
+        )
+    _decided(case_id, decision, MeetingPurpose.suspension, today)
+    return target
+
+
+def check_reopening(status: str) -> CaseStatus:
+    """A terminated or suspended case starts a new plan cycle; nothing else reopens it."""
+    return transition(status, CaseStatus.open)

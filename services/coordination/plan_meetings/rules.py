@@ -1,0 +1,73 @@
+"""重層的支援会議 (the plan meeting): why it is held and who must attend. Plain functions.
+
+Seed 003 §6-1(2)(4): it must be held to evaluate a newly drafted plan, to re-plan, to judge
+termination and to decide suspension; the municipality attends every one (it makes the support
+decision on the plan), and the outreach and participation operators attend when the plan has items
+of their kind. A meeting may discuss several cases and decide something for each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from shared.errors import FieldProblem, Text
+
+
+class MeetingPurpose(StrEnum):
+    """The four moments a plan meeting must be held (seed 003 §6-1(4))."""
+
+    plan_evaluation = "plan_evaluation"  # プラン策定後の評価時
+    re_plan = "re_plan"  # 再プラン策定時
+    termination = "termination"  # 支援終結の判断時
+    suspension = "suspension"  # 支援中断の決定時
+
+
+@dataclass(frozen=True)
+class MeetingDecisionFacts:
+    """What a plan meeting decided about one case."""
+
+    meeting_id: str
+    case_id: str
+    purpose: MeetingPurpose
+    plan_id: str | None  # the plan evaluated (plan_evaluation, re_plan)
+    members: Sequence[str]  # organisation ids
+    held_on: date
+
+
+def membership_problems(
+    members: Sequence[str], *, municipality: str, operators: Mapping[str, set[str]]
+) -> list[FieldProblem]:
+    """The municipality attends every plan meeting; the operators of the plan's outreach and
+    participation items (`operators`: organisation -> the kinds it is responsible for) attend when
+    it discusses them."""
+    present = set(members)
+    problems: list[FieldProblem] = []
+    if municipality not in present:
+        problems.append(
+            FieldProblem(
+                "members",
+                Text(
+                    f"町（{municipality}）はすべての重層的支援会議の構成員です。",
+                    f"The municipality ({municipality}) is a member of every plan meeting.",
+                ),
+                "municipality_missing",
+            )
+        )
+    for operator, kinds in sorted(operators.items()):
+        if operator in present:
+            continue
+        for kind in sorted(kinds):
+            problems.append(
+                FieldProblem(
+                    "members",
+                    Text(
+                        f"{kind} の項目を担う {operator} が会議の構成員にいません。",
+                        f"{operator}, responsible for the plan's {kind} items, is not a member.",
+                    ),
+                    f"{kind}_operator_missing",
+                )
+            )
+    return problems
