@@ -30,8 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.db import UTCDateTime, new_id
-from shared.errors import FieldProblem, InvalidInput, Text
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import Ordering, SortKey, keyset_page
 from shared.spreadsheets import defuse
 
 AUDIT_GENESIS = "0" * 64
@@ -223,15 +222,13 @@ async def query(
     """Entries newest first; the second value is the cursor of the next page, None on the last."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    conditions = _conditions(table, filters)
-    if cursor is not None:
-        conditions.append(table.c.seq < _cursor_seq(cursor))
-    statement = select(table).where(*conditions).order_by(table.c.seq.desc()).limit(limit + 1)
-    rows = [dict(row) for row in (await session.execute(statement)).mappings()]
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, encode_cursor([rows[-1]["seq"]])
+    statement = select(table).where(*_conditions(table, filters))
+    return await keyset_page(session, statement, _newest_first(table), cursor=cursor, limit=limit)
+
+
+def _newest_first(table: Table) -> Ordering:
+    """Newest first: `seq` is the chain's own order, unique."""
+    return Ordering(table.name, SortKey(table.c.seq, int, descending=True))
 
 
 def to_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
@@ -325,24 +322,6 @@ def _conditions(table: Table, filters: AuditFilters) -> list[ColumnElement[bool]
     if filters.at_to is not None:
         conditions.append(table.c.at < filters.at_to)
     return conditions
-
-
-def _cursor_seq(cursor: str) -> int:
-    (seq,) = decode_cursor(cursor, arity=1)
-    if isinstance(seq, bool) or not isinstance(seq, int):
-        raise InvalidInput(
-            Text("カーソルが正しくありません。", "The cursor is not valid."),
-            fields=[
-                FieldProblem(
-                    "cursor",
-                    Text(
-                        "前の応答の next_cursor を指定してください。",
-                        "Pass next_cursor from the previous page.",
-                    ),
-                )
-            ],
-        )
-    return seq
 
 
 def _csv_cell(value: Any) -> str:

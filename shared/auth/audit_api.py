@@ -11,7 +11,7 @@ from starlette.responses import Response
 from shared.audit import AuditFilters, query, to_csv, verify_chain
 from shared.auth.policy import Access, Authorizer, Reach, Rule
 from shared.auth.roles import Role
-from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from shared.pagination import DEFAULT_LIMIT, CursorParam, LimitParam
 from shared.work import UnitOfWork
 
 EXPORT_LIMIT = 100_000
@@ -110,8 +110,8 @@ def audit_router(
         outcome: Filter = None,
         at_from: AwareDatetime | None = None,
         at_to: AwareDatetime | None = None,
-        cursor: Annotated[str | None, Query(max_length=500)] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        cursor: CursorParam = None,
+        limit: LimitParam = DEFAULT_LIMIT,
     ) -> AuditPage:
         filters = filters_of(
             work.access, subject, organisation_id, resource, resource_id, action, outcome, at_from, at_to

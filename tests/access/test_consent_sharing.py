@@ -114,7 +114,7 @@ async def test_support_meeting_material_is_for_members_only(client, settings) ->
         bearer(settings, "municipal_officer", org=WILLWORK),
     ):
         assert (await client.get(path, headers=outsider)).status_code == 404
-        listed = (await client.get("/coordination/v1/support-meetings", headers=outsider)).json()
+        listed = (await client.get("/coordination/v1/support-meetings", headers=outsider)).json()["items"]
         assert meeting["id"] not in {m["id"] for m in listed}
 
 

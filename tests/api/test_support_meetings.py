@@ -198,7 +198,7 @@ async def test_the_persons_standing_tax_consent_is_accepted_and_its_withdrawal_t
     assert seen.status_code == 200, seen.text
     assert seen.json()["tax_information"] is None
     assert seen.json()["discussion"] == "民生委員から見守りの報告"
-    listed = (await client.get(MEETINGS, headers=officer)).json()
+    listed = (await client.get(MEETINGS, headers=officer)).json()["items"]
     assert [m["tax_information"] for m in listed if m["id"] == created.json()["id"]] == [None]
 
 

@@ -14,7 +14,7 @@ from services.coordination.cases.schemas import CaseAnswer, CaseListItem, CaseOu
 from services.coordination.cases.views import case_view
 from services.coordination.deps import CoordinationWork
 from shared.db import utcnow
-from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/coordination/v1/cases", tags=["cases"], dependencies=[Depends(authorize)])
 
@@ -44,8 +44,8 @@ async def list_cases(
     referral_id: Annotated[str | None, Query(max_length=36)] = None,
     opened_from: AwareDatetime | None = None,
     opened_to: AwareDatetime | None = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+    limit: LimitParam = DEFAULT_LIMIT,
 ) -> Page[CaseListItem]:
     filters = service.CaseFilters(
         status=status.value if status else None,

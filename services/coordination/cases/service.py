@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coordination.cases import rules
@@ -18,7 +18,7 @@ from shared.db import new_id, upsert
 from shared.errors import NotFound, Text
 from shared.events.catalog import CaseOpened, CaseReferred, ReferralDeclined, ReferralReturned
 from shared.messaging.outbox import emit
-from shared.pagination import cursor_time, decode_cursor, encode_cursor
+from shared.pagination import Ordering, SortKey, keyset_page
 
 
 class CaseNotFound(NotFound):
@@ -156,6 +156,11 @@ class CaseFilters:
     opened_to: datetime | None = None
 
 
+NEWEST_FIRST = Ordering(
+    "cases", SortKey(Case.opened_at, datetime, descending=True), SortKey(Case.id, str, descending=True)
+)
+
+
 async def list_cases(
     *, session: AsyncSession, filters: CaseFilters, cursor: str | None, limit: int
 ) -> tuple[list[Case], str | None]:
@@ -173,16 +178,6 @@ async def list_cases(
         conditions.append(Case.opened_at >= filters.opened_from)
     if filters.opened_to is not None:
         conditions.append(Case.opened_at < filters.opened_to)
-    if cursor is not None:
-        opened_text, last_id = decode_cursor(cursor, arity=2)
-        last_opened = cursor_time(opened_text)
-        conditions.append(
-            or_(Case.opened_at < last_opened, and_(Case.opened_at == last_opened, Case.id < str(last_id)))
-        )
-    query = select(Case).where(*conditions).order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit + 1)
-    rows = list((await session.scalars(query)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1].opened_at.isoformat(), rows[-1].id])
-    return rows, next_cursor
+    return await keyset_page(
+        session, select(Case).where(*conditions), NEWEST_FIRST, cursor=cursor, limit=limit
+    )

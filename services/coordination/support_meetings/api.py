@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
 from services.coordination.access import authorize
 from services.coordination.deps import CoordinationWork
 from services.coordination.support_meetings import service
 from services.coordination.support_meetings.schemas import SupportMeetingCreate, SupportMeetingOut
 from shared.db import utcnow
-from shared.pagination import MAX_LIMIT
+from shared.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
 
 router = APIRouter(
     prefix="/coordination/v1/support-meetings", tags=["support meetings"], dependencies=[Depends(authorize)]
@@ -55,13 +53,15 @@ async def get_support_meeting(meeting_id: str, work: CoordinationWork) -> Suppor
 
 @router.get(
     "",
-    response_model=list[SupportMeetingOut],
+    response_model=Page[SupportMeetingOut],
     operation_id="listSupportMeetings",
-    summary="Support meetings the caller's organisation is a member of",
+    summary="Support meetings the caller's organisation is a member of, most recently held first",
 )
 async def list_support_meetings(
-    work: CoordinationWork, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50
-) -> list[SupportMeetingOut]:
+    work: CoordinationWork, cursor: CursorParam = None, limit: LimitParam = DEFAULT_LIMIT
+) -> Page[SupportMeetingOut]:
     async with work.transaction() as session:
-        meetings = await service.list_support_meetings(session=session, limit=limit)
-        return await service.as_shown(session=session, meetings=meetings)
+        meetings, next_cursor = await service.list_support_meetings(
+            session=session, cursor=cursor, limit=limit
+        )
+        return Page(items=await service.as_shown(session=session, meetings=meetings), next_cursor=next_cursor)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from services.coordination.support_meetings.models import SupportMeeting
 from services.coordination.support_meetings.schemas import SupportMeetingCreate, SupportMeetingOut
 from shared.db import new_id
 from shared.errors import NotFound, Text
+from shared.pagination import Ordering, SortKey, keyset_page
 
 
 class SupportMeetingNotFound(NotFound):
@@ -108,8 +109,15 @@ async def get_support_meeting(*, session: AsyncSession, meeting_id: str) -> Supp
     return meeting
 
 
-async def list_support_meetings(*, session: AsyncSession, limit: int) -> list[SupportMeeting]:
-    query = (
-        select(SupportMeeting).order_by(SupportMeeting.held_on.desc(), SupportMeeting.id.desc()).limit(limit)
-    )
-    return list((await session.scalars(query)).all())
+NEWEST_FIRST = Ordering(
+    "support_meetings",
+    SortKey(SupportMeeting.held_on, date, descending=True),
+    SortKey(SupportMeeting.id, str, descending=True),
+)
+
+
+async def list_support_meetings(
+    *, session: AsyncSession, cursor: str | None, limit: int
+) -> tuple[list[SupportMeeting], str | None]:
+    """Most recently held first, by (held_on, id)."""
+    return await keyset_page(session, select(SupportMeeting), NEWEST_FIRST, cursor=cursor, limit=limit)

@@ -26,7 +26,7 @@ from services.directory.resources.schemas import (
 )
 from shared.db import utcnow
 from shared.errors import FieldProblem, InvalidInput, Text
-from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/directory/v1", tags=["directory"], dependencies=[Depends(authorize)])
 
@@ -63,8 +63,8 @@ async def search_resources(
         time | None, Query(description="and at this time of it (Japan time), e.g. 10:00; today if no open_on")
     ] = None,
     open_now: Annotated[bool, Query(description="open at this moment in Japan")] = False,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+    limit: LimitParam = DEFAULT_LIMIT,
 ) -> Page[ResourceOut]:
     if open_now and (open_on is not None or open_at is not None):
         raise InvalidInput(

@@ -27,7 +27,7 @@ from shared.db import new_id
 from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, Text
 from shared.events.catalog import ResourcePublished, ResourceRetired, ResourceUpdated
 from shared.messaging.outbox import emit, emit_many
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import Ordering, SortKey, keyset_page
 from shared.work import etag_of
 
 ResourceEvent = ResourcePublished | ResourceUpdated | ResourceRetired
@@ -372,7 +372,7 @@ async def search_resources(
 ) -> tuple[list[Resource], str | None]:
     """Ranked: whole name, name prefix, name or reading, then other text; then by reading."""
     conditions: list[Any] = []
-    ordering: list[Any] = []
+    ordering = BY_READING
     if not filters.include_retired:
         conditions.append(Resource.status == "active")
     for column, value in (
@@ -416,17 +416,23 @@ async def search_resources(
             (or_(name.contains(terms, autoescape=True), reading.contains(terms, autoescape=True)), 2),
             else_=3,
         )
-        ordering.append(rank)
-    offset = int(decode_cursor(cursor, arity=1)[0]) if cursor else 0
-    query = (
-        query.where(*conditions)
-        .order_by(*ordering, Resource.name_kana, Resource.id)
-        .offset(offset)
-        .limit(limit + 1)
+        ordering = _by_rank(terms, rank)
+    return await keyset_page(session, query.where(*conditions), ordering, cursor=cursor, limit=limit)
+
+
+# Keyset: the cursor carries the last entry's (rank,) reading and id. Every key is NOT NULL, the id
+# unique, so entries with the same rank and reading are still in one order across pages.
+BY_READING = Ordering("resources", SortKey(Resource.name_kana, str), SortKey(Resource.id, str))
+
+
+def _by_rank(terms: str, rank: Any) -> Ordering:
+    """Ranked for these terms: a cursor of another query's ranking is not one of this list's."""
+    return Ordering(
+        f"resources:{terms}",
+        SortKey(rank, int, name="rank"),
+        SortKey(Resource.name_kana, str),
+        SortKey(Resource.id, str),
     )
-    rows = list((await session.scalars(query)).all())
-    next_cursor = encode_cursor([offset + limit]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
 
 
 def _covers(tenant_id: str, *areas: str) -> Any:

@@ -20,7 +20,7 @@ from services.intake.consultations.schemas import (
 from services.intake.deps import IntakeWork
 from services.intake.referrals.service import referrals_of
 from shared.db import utcnow
-from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
 
 router = APIRouter(
     prefix="/intake/v1/consultations", tags=["consultations"], dependencies=[Depends(authorize)]
@@ -70,8 +70,8 @@ async def list_consultations(
     received_from: AwareDatetime | None = None,
     received_to: AwareDatetime | None = None,
     name_kana: Annotated[str | None, Query(max_length=100)] = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+    limit: LimitParam = DEFAULT_LIMIT,
 ) -> Page[ConsultationListItem]:
     filters = service.ConsultationFilters(
         window_code=window_code,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.consultations import rules
@@ -26,7 +26,7 @@ from services.intake.referrals.models import Referral
 from services.intake.windows.models import Window
 from shared.db import new_id
 from shared.errors import FieldProblem, InvalidInput, NotFound, Text
-from shared.pagination import Page, cursor_time, decode_cursor, encode_cursor
+from shared.pagination import Ordering, Page, SortKey, keyset_page
 from shared.text import fold_kana_query
 
 JST = timezone(timedelta(hours=9))
@@ -139,6 +139,13 @@ class ConsultationFilters:
     name_kana: str | None = None
 
 
+NEWEST_FIRST = Ordering(
+    "consultations",
+    SortKey(Consultation.received_at, datetime, descending=True),
+    SortKey(Consultation.id, str, descending=True),
+)
+
+
 async def list_consultations(
     *, session: AsyncSession, filters: ConsultationFilters, cursor: str | None, limit: int
 ) -> Page[ConsultationListItem]:
@@ -163,31 +170,10 @@ async def list_consultations(
         conditions.append(Consultation.concern_index.contains(f"|{filters.concern}|", autoescape=True))
     if filters.welfare_field is not None:
         conditions.append(Consultation.field_index.contains(f"|{filters.welfare_field}|", autoescape=True))
-    if cursor is not None:
-        last_received_at, last_id = _cursor_position(cursor)
-        conditions.append(
-            or_(
-                Consultation.received_at < last_received_at,
-                and_(Consultation.received_at == last_received_at, Consultation.id < last_id),
-            )
-        )
-    query = (
-        query.where(*conditions)
-        .order_by(Consultation.received_at.desc(), Consultation.id.desc())
-        .limit(limit + 1)
+    consultations, next_cursor = await keyset_page(
+        session, query.where(*conditions), NEWEST_FIRST, cursor=cursor, limit=limit
     )
-    items = list((await session.scalars(query)).all())
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        tail = items[-1]
-        next_cursor = encode_cursor([tail.received_at.isoformat(), tail.id])
-    return Page(items=[to_list_item(c) for c in items], next_cursor=next_cursor)
-
-
-def _cursor_position(cursor: str) -> tuple[datetime, str]:
-    received_at_text, last_id = decode_cursor(cursor, arity=2)
-    return cursor_time(received_at_text), str(last_id)
+    return Page(items=[to_list_item(c) for c in consultations], next_cursor=next_cursor)
 
 
 def _index(codes: Iterable[str]) -> str:
