@@ -32,7 +32,7 @@ from shared.bus.base import Bus
 from shared.bus.memory import InProcessBus
 from shared.db import Database, database_url
 from shared.errors import DomainError, install_problem_handlers, render_domain_error
-from shared.events.registry import Event, dead_letter_topic, topic_for
+from shared.events.registry import Event, dead_letter_topic, registered, topic_for
 from shared.http import BodySizeLimit, Check, RequestId, health_router
 from shared.logs import redact_access_logs
 from shared.messaging.consumer import EventConsumer, Handler
@@ -106,7 +106,11 @@ class ServiceRuntime:
                     )
                 await self.definition.seed(session, self.settings)
         topics = self.consumer.topics()
-        self.bus.declare_topics([topic_for(self.name), dead_letter_topic(self.name), *topics])
+        # Its own topics, one per version of the events it emits (`directory.events.v2` beside v1).
+        produced = {cls.topic() for cls in registered().values() if cls.producer == self.name}
+        self.bus.declare_topics(
+            [topic_for(self.name), *sorted(produced), dead_letter_topic(self.name), *topics]
+        )
         if topics:
             self.bus.subscribe(self.name, topics, self.consumer.deliver)
 

@@ -14,12 +14,10 @@ from services.coordination.db import audit_log, idempotency_keys, messaging, met
 from services.coordination.organisations import handlers as organisation_handlers
 from services.coordination.support_meetings import api as support_meetings_api
 from shared.events.catalog import (
+    RESOURCE_CHANGES,
     CaseReferred,
     ConsentRecorded,
     ConsentWithdrawn,
-    ResourcePublished,
-    ResourceRetired,
-    ResourceUpdated,
 )
 from shared.runtime import ServiceDefinition, build_app
 from shared.settings import Settings, get_settings
@@ -38,9 +36,8 @@ definition = ServiceDefinition(
         CaseReferred: case_handlers.on_case_referred,
         ConsentRecorded: consent_handlers.on_consent_recorded,
         ConsentWithdrawn: consent_handlers.on_consent_withdrawn,
-        ResourcePublished: organisation_handlers.on_resource_changed,
-        ResourceUpdated: organisation_handlers.on_resource_changed,
-        ResourceRetired: organisation_handlers.on_resource_changed,
+        # The directory's entries in version 2, and version 1 from a directory not yet upgraded.
+        **dict.fromkeys(RESOURCE_CHANGES, organisation_handlers.on_resource_changed),
     },
 )
 

@@ -15,12 +15,10 @@ from services.intake.referrals import handlers
 from services.intake.windows import api as windows_api
 from services.intake.windows import handlers as window_handlers
 from shared.events.catalog import (
+    RESOURCE_CHANGES,
     CaseOpened,
     ReferralDeclined,
     ReferralReturned,
-    ResourcePublished,
-    ResourceRetired,
-    ResourceUpdated,
 )
 from shared.runtime import ServiceDefinition, build_app
 from shared.settings import Settings, get_settings
@@ -40,9 +38,8 @@ definition = ServiceDefinition(
         ReferralDeclined: handlers.on_referral_declined,
         ReferralReturned: handlers.on_referral_returned,
         # The windows are a read model of the resource directory's entries of kind `window`.
-        ResourcePublished: window_handlers.on_resource_published,
-        ResourceUpdated: window_handlers.on_resource_updated,
-        ResourceRetired: window_handlers.on_resource_retired,
+        # Version 2, and version 1 from a directory not yet upgraded.
+        **dict.fromkeys(RESOURCE_CHANGES, window_handlers.on_resource_changed),
     },
 )
 

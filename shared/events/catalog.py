@@ -1,4 +1,7 @@
-"""Every event the services exchange, version 1. Import this module to register them all.
+"""Every event the services exchange. Import this module to register them all.
+
+Each event is at version 1 but the directory's entry events (`ResourcePublished`, `ResourceUpdated`,
+`ResourceRetired`), which are at version 2; their version 1 is kept for reading (`…V1`).
 
 Personal data travels only inside the parts the person's consent covers: `CaseReferred` carries
 `person`, `household` and `notes` only when the consent's data classes include them.
@@ -7,7 +10,7 @@ Personal data travels only inside the parts the person's consent covers: `CaseRe
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -178,9 +181,14 @@ class ReferralReturned(_ReferralAnswered):
 
 
 class _ResourceChanged(Event):
-    """Facts about a directory entry (no personal data): enough for other services' read models."""
+    """Facts about a directory entry (no personal data): enough for other services' read models.
+
+    Version 2: the operator is `organisation_id` / `organisation_name`, spelled as everywhere else
+    at the API and event boundary (version 1 spelled them `organization_*`; renaming a field is a
+    breaking change, hence a new version). Consumers accept both during the upgrade window."""
 
     producer = "directory"
+    version = 2
 
     resource_id: str
     tenant_id: str
@@ -188,13 +196,13 @@ class _ResourceChanged(Event):
     kind: str
     field: str
     legal_item: str | None
-    organization_id: str | None
+    organisation_id: str | None
     status: str
     resource_version: int
     changed_at: datetime
-    # Added later, optional so that events written before them still validate (a compatible
-    # change): what other services' read models show of an entry, e.g. intake's windows.
-    organization_name: str | None = None
+    # Optional, as in version 1 (where they were added later): what other services' read models
+    # show of an entry, e.g. intake's windows.
+    organisation_name: str | None = None
     operation: str | None = None  # direct (直営) | commissioned (委託)
     # The main voice phone as the directory stores it ("42-2111", extension "512" = 内線).
     phone_number: str | None = None
@@ -225,3 +233,84 @@ class ResourceRetired(_ResourceChanged):
     """A directory entry was retired (closed, or no longer offered)."""
 
     name = "ResourceRetired"
+
+
+ResourceChange = ResourcePublished | ResourceUpdated | ResourceRetired
+
+
+class _ResourceChangedV1(Event):
+    """Version 1 of the directory's entry events, as directories before version 2 emit them: the
+    operator spelled `organization_id` / `organization_name`. Only read (a consumer upgraded before
+    the directory), never emitted; `upgraded()` gives the version-2 event it stands for."""
+
+    producer = "directory"
+    current: ClassVar[type[ResourceChange]]
+
+    resource_id: str
+    tenant_id: str
+    resource_name: str
+    kind: str
+    field: str
+    legal_item: str | None
+    organization_id: str | None
+    status: str
+    resource_version: int
+    changed_at: datetime
+    # Added later, optional so that events written before them still validate (a compatible change).
+    organization_name: str | None = None
+    operation: str | None = None
+    phone_number: str | None = None
+    phone_extension: str | None = None
+    catchment_areas: list[str] = Field(default_factory=list)
+
+    def aggregate_id(self) -> str:
+        return self.resource_id
+
+    def upgraded(self) -> ResourceChange:
+        data = self.model_dump()
+        data["organisation_id"] = data.pop("organization_id")
+        data["organisation_name"] = data.pop("organization_name")
+        return self.current(**data)
+
+
+@register
+class ResourcePublishedV1(_ResourceChangedV1):
+    """A window, program or host was added to the directory (version 1)."""
+
+    name = "ResourcePublished"
+    current = ResourcePublished
+
+
+@register
+class ResourceUpdatedV1(_ResourceChangedV1):
+    """A directory entry changed (version 1)."""
+
+    name = "ResourceUpdated"
+    current = ResourceUpdated
+
+
+@register
+class ResourceRetiredV1(_ResourceChangedV1):
+    """A directory entry was retired (version 1)."""
+
+    name = "ResourceRetired"
+    current = ResourceRetired
+
+
+AnyResourceChange = ResourceChange | ResourcePublishedV1 | ResourceUpdatedV1 | ResourceRetiredV1
+
+
+# What a consumer of the directory's entries subscribes to during the upgrade window: both versions.
+RESOURCE_CHANGES: tuple[type[AnyResourceChange], ...] = (
+    ResourcePublished,
+    ResourceUpdated,
+    ResourceRetired,
+    ResourcePublishedV1,
+    ResourceUpdatedV1,
+    ResourceRetiredV1,
+)
+
+
+def current_resource_change(event: AnyResourceChange) -> ResourceChange:
+    """The event in the current version, whichever version the directory emitted."""
+    return event.upgraded() if isinstance(event, _ResourceChangedV1) else event

@@ -346,9 +346,9 @@ SPECS: dict[str, Spec] = {
     ),
     "getResource": Spec("GET", lambda w, c: f"{RESOURCES}/{w.resource_id}"),
     "getResourceHistory": Spec("GET", lambda w, c: f"{RESOURCES}/{w.resource_id}/history"),
-    "listOrganizations": Spec(
+    "listOrganisations": Spec(
         "GET",
-        lambda w, c: "/directory/v1/organizations",
+        lambda w, c: "/directory/v1/organisations",
         beyond=ABSENT,
         listed=lambda w, r: WORLD_ORG in _ids(r),
     ),
@@ -375,9 +375,9 @@ SPECS: dict[str, Spec] = {
         if_match=lambda w, c: w.resource_etag,
         fresh=Builder.fresh_resource,
     ),
-    "recordOrganization": Spec(
+    "recordOrganisation": Spec(
         "POST",
-        lambda w, c: "/directory/v1/organizations",
+        lambda w, c: "/directory/v1/organisations",
         body=lambda w, c: {"key": f"matrix-{uuid.uuid4().hex[:12]}", "name": "NPO法人テスト", "kind": "npo"},
         aims_at_world=False,
     ),

@@ -53,11 +53,11 @@ def entry(
         kind="community_program",
         field="other",
         legal_item=None,
-        organization_id=operator,
+        organisation_id=operator,
         status="active",
         resource_version=1,
         changed_at=at,
-        organization_name=name,
+        organisation_name=name,
     )
 
 

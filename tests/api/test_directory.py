@@ -19,7 +19,7 @@ from services.directory.db import messaging
 from services.directory.hsds.model import HsdsDocument
 from services.directory.hsds.schema import validate_hsds
 from services.directory.reference.loader import reference_files
-from services.directory.resources.models import Organization, Resource
+from services.directory.resources.models import Organisation, Resource
 from services.embedded import create_app
 from shared.runtime import runtimes_of
 from tests.api.helpers import assert_problem, own_system, shares_one_system
@@ -170,7 +170,7 @@ async def test_bad_entries_are_refused_naming_the_field(client, settings) -> Non
         ({"postal_code": "080-01988"}, "postal_code"),
         ({"phones": [{"number": "電話番号"}]}, "phones[0].number"),
         ({"name_kana": "漢字"}, "name_kana"),
-        ({"organization_id": "223417-town"}, "organization_id"),
+        ({"organisation_id": "223417-town"}, "organisation_id"),
         ({"field": "elder"}, "field"),
     ):
         response = await client.post(RESOURCES, json={**base, **bad}, headers=editor)
@@ -186,7 +186,7 @@ EVERY_FIELD: dict[str, Any] = {
     "kind": "community_program",
     "field": "other",
     "legal_item": "3ロ",
-    "organization_id": OTOFUKE_TOWN,
+    "organisation_id": OTOFUKE_TOWN,
     "operation": "commissioned",
     "address": "音更町東通12丁目5番地",
     "postal_code": "0800198",
@@ -217,7 +217,7 @@ async def _count_rows(app: Any) -> dict[str, int]:
     async with runtimes_of(app)["directory"].db.transaction() as session:
         return {
             "resources": await session.scalar(select(func.count()).select_from(Resource)) or 0,
-            "organizations": await session.scalar(select(func.count()).select_from(Organization)) or 0,
+            "organizations": await session.scalar(select(func.count()).select_from(Organisation)) or 0,
             "outbox": await session.scalar(select(func.count()).select_from(messaging.outbox)) or 0,
         }
 

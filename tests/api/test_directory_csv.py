@@ -299,7 +299,7 @@ async def test_rows_edited_in_excel_update_their_resources_and_keep_what_has_no_
 async def test_a_row_changed_by_someone_since_the_export_is_refused(client, settings, app) -> None:
     rows = read_csv(await export(client), "utf-8-sig")
     current = await client.get(f"{RESOURCES}/{RANRAN}")
-    body = {k: current.json()[k] for k in ("name", "name_kana", "kind", "field", "organization_id")}
+    body = {k: current.json()[k] for k in ("name", "name_kana", "kind", "field", "organisation_id")}
     changed = await client.put(
         f"{RESOURCES}/{RANRAN}",
         json={**body, "schedule": "平日 8:45〜17:30"},
@@ -357,7 +357,7 @@ async def test_new_rows_are_created_and_found_by_search(client, settings, app, e
     host = await search(client, "すずらん就労")
     assert (
         host[0]["kind"] == "participation_host"
-        and host[0]["organization_name"] == "社会福祉法人音更町柏寿協会"
+        and host[0]["organisation_name"] == "社会福祉法人音更町柏寿協会"
     )
     after = await directory_rows(app)
     assert after["resources"] == before["resources"] + 2
@@ -432,7 +432,7 @@ async def test_a_file_with_bad_rows_writes_nothing_and_names_each_row_and_column
         fields={
             "line 3: 電話": "value_error",
             "line 5: 分野": "unknown_choice",
-            "line 6: 実施機関ID": "unknown_organization",
+            "line 6: 実施機関ID": "unknown_organisation",
         },
     )
     assert len(body["errors"]) == 3
@@ -457,7 +457,7 @@ async def test_the_dry_run_reports_the_same_problems_in_the_callers_language(cli
     assert (japanese["rows"], japanese["valid"], japanese["would_create"]) == (5, 2, 2)
     assert "形式" in japanese["problems"][0]["message"]
     assert "'123'" in english["problems"][0]["message"]
-    assert "organization" in english["problems"][2]["message"]
+    assert "organisation" in english["problems"][2]["message"]
     assert await directory_rows(app) == before
 
 

@@ -64,11 +64,11 @@ def change(
         "kind": "window",
         "field": "hardship",
         "legal_item": "1ニ",
-        "organization_id": OPERATOR,
+        "organisation_id": OPERATOR,
         "status": "retired" if event is ResourceRetired else "active",
         "resource_version": version,
         "changed_at": CHANGED_AT,
-        "organization_name": "社会福祉法人音更町社会福祉協議会",
+        "organisation_name": "社会福祉法人音更町社会福祉協議会",
         "operation": "commissioned",
         "phone_number": "42-2111",
         "phone_extension": "301",
@@ -121,7 +121,7 @@ async def test_the_operators_staff_record_consultations_at_a_published_window(
 
 async def test_a_window_of_another_municipality_is_listed_only_there(client, intake, code, settings) -> None:
     theirs = code.replace("016314", "223417")
-    elsewhere = change(theirs, tenant_id="223417", organization_id=None, organization_name=None)
+    elsewhere = change(theirs, tenant_id="223417", organisation_id=None, organisation_name=None)
     await deliver(intake, [elsewhere])
 
     assert await listed(client, theirs) is None
@@ -140,8 +140,8 @@ async def test_an_update_changes_the_window(client, intake, code) -> None:
                 ResourceUpdated,
                 version=2,
                 resource_name="共生型総合相談窓口",
-                organization_id="016314-town",
-                organization_name="音更町",
+                organisation_id="016314-town",
+                organisation_name="音更町",
                 operation="direct",
                 phone_number="42-2112",
                 phone_extension=None,
@@ -253,7 +253,7 @@ async def test_an_event_written_before_the_window_facts_were_added_still_applies
     old = {
         k: v
         for k, v in change(code).model_dump(mode="json").items()
-        if k not in {"organization_name", "operation", "phone_number", "phone_extension", "catchment_areas"}
+        if k not in {"organisation_name", "operation", "phone_number", "phone_extension", "catchment_areas"}
     }
 
     await deliver(intake, [ResourcePublished.model_validate(old)])

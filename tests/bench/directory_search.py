@@ -27,7 +27,7 @@ from services.directory.reference.loader import reference_files
 from services.directory.resources import schedules as opening_hours
 from services.directory.resources import search
 from services.directory.resources.models import (
-    Organization,
+    Organisation,
     Resource,
     ResourceArea,
     ResourceOpening,
@@ -175,7 +175,7 @@ async def fill(db: Database, count: int) -> float:
     started = time.perf_counter()
     async with db.transaction() as session:
         session.add(
-            Organization(
+            Organisation(
                 id=f"{TENANT}-town",
                 tenant_id=TENANT,
                 name="音更町",

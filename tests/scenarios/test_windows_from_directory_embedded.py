@@ -30,7 +30,7 @@ NEW_WINDOW = {
     "kind": "window",
     "field": "hardship",
     "legal_item": "1ニ",
-    "organization_id": SHAKYO,
+    "organisation_id": SHAKYO,
     "operation": "commissioned",
     "phones": [{"number": "42-2111", "extension": "301"}, {"number": "42-5160", "type": "fax"}],
     "areas": [{"kind": "municipality", "name": "町内一円"}],

@@ -14,7 +14,7 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from services.directory.reference.loader import reference_files, resource_in
-from services.directory.resources.models import Organization, Resource
+from services.directory.resources.models import Organisation, Resource
 from services.directory.resources.service import _apply, _resource_event
 from shared.bus.base import Message
 from shared.db import utcnow
@@ -37,14 +37,14 @@ def reference_events(tenants: Iterable[str] = (OTOFUKE, NAGAIZUMI)) -> list[Reso
         if file.tenant_id not in wanted:
             continue
         organizations = {
-            f"{file.tenant_id}-{o.key}": Organization(
+            f"{file.tenant_id}-{o.key}": Organisation(
                 id=f"{file.tenant_id}-{o.key}", tenant_id=file.tenant_id, name=o.name, kind=o.kind
             )
             for o in file.organizations
         }
         for entry in file.services:
             data = resource_in(file.tenant_id, entry)
-            organization = organizations.get(data.organization_id or "")
+            organization = organizations.get(data.organisation_id or "")
             resource = _new_resource(f"{file.tenant_id}-{entry.key}", file.tenant_id, now)
             _apply(resource, data, organization)
             event = _resource_event("published", resource, organization, now)

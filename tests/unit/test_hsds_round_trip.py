@@ -14,15 +14,15 @@ from services.directory.hsds.schema import validate_hsds
 from services.directory.reference.format import ReferenceFile
 from services.directory.reference.loader import reference_files, resource_in
 from services.directory.resources import service
-from services.directory.resources.models import Organization, Resource
+from services.directory.resources.models import Organisation, Resource
 from services.directory.resources.schemas import ResourceIn
 
 OTOFUKE = "016314"
 
 
-def _organizations(file: ReferenceFile) -> list[Organization]:
+def _organizations(file: ReferenceFile) -> list[Organisation]:
     return [
-        Organization(
+        Organisation(
             id=f"{file.tenant_id}-{o.key}",
             tenant_id=file.tenant_id,
             name=o.name,
@@ -33,16 +33,16 @@ def _organizations(file: ReferenceFile) -> list[Organization]:
     ]
 
 
-def _row(tenant_id: str, resource_id: str, data: ResourceIn, organizations: list[Organization]) -> Resource:
+def _row(tenant_id: str, resource_id: str, data: ResourceIn, organizations: list[Organisation]) -> Resource:
     """The row as the use cases store it."""
     resource = Resource(id=resource_id, tenant_id=tenant_id, status="active", version=1)
-    organization = next((o for o in organizations if o.id == data.organization_id), None)
+    organization = next((o for o in organizations if o.id == data.organisation_id), None)
     service._apply(resource, data, organization)
     return resource
 
 
 def _round_trip(
-    tenant_id: str, organizations: list[Organization], entries: dict[str, ResourceIn]
+    tenant_id: str, organizations: list[Organisation], entries: dict[str, ResourceIn]
 ) -> tuple[dict[str, Any], dict[str, ResourceIn]]:
     rows = [_row(tenant_id, rid, data, organizations) for rid, data in entries.items()]
     exported = to_hsds(tenant_id, organizations, rows).to_json()
@@ -74,7 +74,7 @@ def _full_entry(**overrides: Any) -> ResourceIn:
             "kind": "community_program",
             "field": "other",
             "legal_item": "3ロ",
-            "organization_id": f"{OTOFUKE}-town",
+            "organisation_id": f"{OTOFUKE}-town",
             "operation": "commissioned",
             "responsible_section": "福祉課",
             "program": "地域介護予防活動支援事業",
@@ -126,7 +126,7 @@ def test_entries_using_every_field_come_back_the_same() -> None:
     organizations = _organizations(file)  # 音更町 itself among them
     entries = {
         f"{OTOFUKE}-salon-east": _full_entry(),
-        str(uuid.uuid4()): _full_entry(name="サロン（住所なし）", address=None, organization_id=None),
+        str(uuid.uuid4()): _full_entry(name="サロン（住所なし）", address=None, organisation_id=None),
         f"{OTOFUKE}-no-postal": _full_entry(postal_code=None, schedules=[], schedule=None, phones=[]),
     }
     exported, imported = _round_trip(OTOFUKE, organizations, entries)

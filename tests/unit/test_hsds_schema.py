@@ -94,7 +94,7 @@ def test_the_reference_document_is_valid_and_reads() -> None:
     plan = plan_import(HsdsDocument.model_validate(document), known_organizations=[])
     assert plan.errors == []
     ((resource_id, entry),) = plan.services
-    assert resource_id == "016314-salon" and entry.organization_id == "016314-town"
+    assert resource_id == "016314-salon" and entry.organisation_id == "016314-town"
     assert entry.schedules[0].byday == ["1WE", "-1FR"] and str(entry.schedules[0].opens_at) == "13:30:00"
 
 

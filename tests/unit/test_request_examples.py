@@ -12,7 +12,7 @@ from services.coordination.cases.schemas import CaseAnswer
 from services.coordination.support_meetings.schemas import SupportMeetingCreate
 from services.directory.districts.schemas import GazetteerIn
 from services.directory.hsds.model import HsdsDocument
-from services.directory.resources.schemas import OrganizationIn, ResourceIn
+from services.directory.resources.schemas import OrganisationIn, ResourceIn
 from services.intake.consent.schemas import ConsentCreate, ConsentWithdraw
 from services.intake.consultations.schemas import ConsultationCreate
 from services.intake.referrals.schemas import ReferralCreate
@@ -25,7 +25,7 @@ MODELS: list[type[BaseModel]] = [
     CaseAnswer,
     SupportMeetingCreate,
     ResourceIn,
-    OrganizationIn,
+    OrganisationIn,
     GazetteerIn,
     HsdsDocument,
 ]

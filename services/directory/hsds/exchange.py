@@ -50,7 +50,7 @@ from services.directory.hsds.model import (
 )
 from services.directory.hsds.schema import validate_hsds
 from services.directory.reference.loader import reference_files
-from services.directory.resources.models import Organization, Resource
+from services.directory.resources.models import Organisation, Resource
 from services.directory.resources.schemas import ResourceIn
 from shared.errors import BilingualValueError, DomainError, InvalidInput, Text
 
@@ -160,7 +160,7 @@ def place_of(tenant_id: str) -> Place | None:
 # --- export ---------------------------------------------------------------------------------------
 
 
-def to_hsds(tenant_id: str, organizations: list[Organization], resources: list[Resource]) -> HsdsDocument:
+def to_hsds(tenant_id: str, organizations: list[Organisation], resources: list[Resource]) -> HsdsDocument:
     place = place_of(tenant_id)
     return HsdsDocument(
         tenant_id=tenant_id,
@@ -169,7 +169,7 @@ def to_hsds(tenant_id: str, organizations: list[Organization], resources: list[R
     )
 
 
-def _organization(o: Organization) -> HsdsOrganization:
+def _organization(o: Organisation) -> HsdsOrganization:
     return HsdsOrganization(
         id=hsds_id("organization", o.id),
         name=o.name,
@@ -187,7 +187,7 @@ def _service(r: Resource, place: Place | None) -> HsdsService:
         schedules.append(HsdsSchedule(id=_child_id("schedule", r.id, "wording"), description=r.schedule))
     return HsdsService(
         id=hsds_id("service", r.id),
-        organization_id=hsds_id("organization", r.organization_id) if r.organization_id else None,
+        organization_id=hsds_id("organization", r.organisation_id) if r.organisation_id else None,
         name=r.name,
         description=r.description,
         status=_STATUS.get(r.status, "inactive"),
@@ -433,7 +433,7 @@ class _ServiceReader:
         return {
             "name": s.name,
             **{name: getattr(x, name) for name in _JUSOU_FIELDS},
-            "organization_id": self._organization(),
+            "organisation_id": self._organization(),  # ours: HSDS spells it organization_id
             "description": s.description,
             "address": address,
             "postal_code": postal_code,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.directory.reference.format import ReferenceFile, ReferenceService
 from services.directory.resources import service
-from services.directory.resources.models import Organization, Resource
+from services.directory.resources.models import Organisation, Resource
 from services.directory.resources.schemas import ResourceIn
 from shared.db import utcnow
 from shared.errors import DomainError
@@ -41,7 +41,7 @@ def resource_in(tenant_id: str, entry: ReferenceService) -> ResourceIn:
             "kind": entry.kind,
             "field": entry.field,
             "legal_item": entry.legal_item,
-            "organization_id": f"{tenant_id}-{entry.organization}" if entry.organization else None,
+            "organisation_id": f"{tenant_id}-{entry.organization}" if entry.organization else None,
             "operation": entry.operation,
             "responsible_section": entry.responsible_section,
             "program": entry.program,
@@ -63,14 +63,14 @@ async def load_reference(session: AsyncSession, settings: Settings) -> None:
     for file in reference_files():
         known_orgs = set(
             (
-                await session.scalars(select(Organization.id).where(Organization.tenant_id == file.tenant_id))
+                await session.scalars(select(Organisation.id).where(Organisation.tenant_id == file.tenant_id))
             ).all()
         )
         for org in file.organizations:
             org_id = f"{file.tenant_id}-{org.key}"
             if org_id not in known_orgs:
                 session.add(
-                    Organization(
+                    Organisation(
                         id=org_id,
                         tenant_id=file.tenant_id,
                         name=org.name,

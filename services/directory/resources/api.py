@@ -16,10 +16,10 @@ from services.directory.hsds.exchange import read_document, to_hsds
 from services.directory.hsds.model import HsdsDocument
 from services.directory.reference.format import ServiceKind, WelfareField
 from services.directory.resources import imports, schedules, service
-from services.directory.resources.models import Organization, Resource
+from services.directory.resources.models import Organisation, Resource
 from services.directory.resources.schemas import (
-    OrganizationIn,
-    OrganizationOut,
+    OrganisationIn,
+    OrganisationOut,
     ResourceIn,
     ResourceOut,
     ResourceVersionOut,
@@ -54,7 +54,7 @@ async def search_resources(
             description="an address, e.g. 柏寿台1-5: places covering its districts (see /districts/lookup)",
         ),
     ] = None,
-    organization_id: Annotated[str | None, Query(max_length=100)] = None,
+    organisation_id: Annotated[str | None, Query(max_length=100)] = None,
     include_retired: bool = False,
     open_on: Annotated[
         date | None, Query(description="open on this day (Japan time), e.g. 2026-12-02")
@@ -90,7 +90,7 @@ async def search_resources(
         legal_item=legal_item,
         area=area,
         address=address,
-        organization_id=organization_id,
+        organisation_id=organisation_id,
         include_retired=include_retired,
         open_on=open_on,
         open_at=open_at,
@@ -103,7 +103,7 @@ async def search_resources(
             cursor=cursor,
             limit=limit,
         )
-        names = await service.organization_names(session, rows)
+        names = await service.organisation_names(session, rows)
     return Page(items=[service.to_out(r, names) for r in rows], next_cursor=next_cursor)
 
 
@@ -114,7 +114,7 @@ async def get_resource(resource_id: str, work: DirectoryWork) -> ResourceOut:
     async with work.transaction() as session:
         resource = await service.get_resource(session=session, resource_id=resource_id)
         work.etag(resource)
-        names = await service.organization_names(session, [resource])
+        names = await service.organisation_names(session, [resource])
     return service.to_out(resource, names)
 
 
@@ -145,7 +145,7 @@ async def publish_resource(body: ResourceIn, work: DirectoryWork) -> Response:
         resource = await service.publish_resource(
             session=session, tenant_id=caller.tenant_id, data=body, actor=caller.subject, now=utcnow()
         )
-        out = service.to_out(resource, await service.organization_names(session, [resource]))
+        out = service.to_out(resource, await service.organisation_names(session, [resource]))
         return work.created(out, location=f"/directory/v1/resources/{resource.id}", etag=out.etag)
 
 
@@ -162,7 +162,7 @@ async def update_resource(resource_id: str, body: ResourceIn, work: DirectoryWor
         await service.update_resource(
             session=session, resource=resource, data=body, actor=work.access.caller.subject, now=utcnow()
         )
-        return service.to_out(resource, await service.organization_names(session, [resource]))
+        return service.to_out(resource, await service.organisation_names(session, [resource]))
 
 
 @router.post(
@@ -178,36 +178,36 @@ async def retire_resource(resource_id: str, work: DirectoryWork) -> ResourceOut:
         await service.retire_resource(
             session=session, resource=resource, actor=work.access.caller.subject, now=utcnow()
         )
-        return service.to_out(resource, await service.organization_names(session, [resource]))
+        return service.to_out(resource, await service.organisation_names(session, [resource]))
 
 
 @router.get(
-    "/organizations",
-    response_model=list[OrganizationOut],
-    operation_id="listOrganizations",
+    "/organisations",
+    response_model=list[OrganisationOut],
+    operation_id="listOrganisations",
     summary="実施機関の一覧",
 )
-async def list_organizations(work: DirectoryWork) -> list[OrganizationOut]:
+async def list_organisations(work: DirectoryWork) -> list[OrganisationOut]:
     async with work.transaction() as session:
-        rows = await session.scalars(select(Organization).order_by(Organization.id))
-        return [OrganizationOut.model_validate(o) for o in rows.all()]
+        rows = await session.scalars(select(Organisation).order_by(Organisation.id))
+        return [OrganisationOut.model_validate(o) for o in rows.all()]
 
 
 @router.post(
-    "/organizations",
+    "/organisations",
     status_code=201,
-    response_model=OrganizationOut,
-    operation_id="recordOrganization",
+    response_model=OrganisationOut,
+    operation_id="recordOrganisation",
     summary="Add an operator (実施機関); its id is '<tenant>-<key>'",
 )
-async def record_organization(body: OrganizationIn, work: DirectoryWork) -> Response:
+async def record_organisation(body: OrganisationIn, work: DirectoryWork) -> Response:
     async with work.transaction() as session:
-        organization = await service.record_organization(
+        organisation = await service.record_organisation(
             session=session, tenant_id=work.access.caller.tenant_id, data=body, now=utcnow()
         )
         return work.created(
-            OrganizationOut.model_validate(organization),
-            location=f"/directory/v1/organizations/{organization.id}",
+            OrganisationOut.model_validate(organisation),
+            location=f"/directory/v1/organisations/{organisation.id}",
         )
 
 
@@ -224,13 +224,13 @@ async def record_organization(body: OrganizationIn, work: DirectoryWork) -> Resp
 )
 async def export_hsds(work: DirectoryWork) -> HsdsDocument:
     async with work.transaction() as session:
-        organizations = list((await session.scalars(select(Organization).order_by(Organization.id))).all())
+        organisations = list((await session.scalars(select(Organisation).order_by(Organisation.id))).all())
         resources = list((await session.scalars(select(Resource).order_by(Resource.id))).all())
-    return to_hsds(work.access.caller.tenant_id, organizations, resources)
+    return to_hsds(work.access.caller.tenant_id, organisations, resources)
 
 
 class HsdsImportResult(BaseModel):
-    organizations_created: int
+    organisations_created: int
     created: int
     updated: int
     unchanged: int
@@ -262,7 +262,7 @@ async def import_hsds(request: Request, work: DirectoryWork) -> HsdsImportResult
             session=session, document=document, tenant_id=caller.tenant_id, actor=caller.subject, now=utcnow()
         )
     return HsdsImportResult(
-        organizations_created=done.organizations_created,
+        organisations_created=done.organisations_created,
         created=done.created,
         updated=done.updated,
         unchanged=done.unchanged,

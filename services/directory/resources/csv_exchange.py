@@ -45,7 +45,7 @@ HEADERS: dict[str, str] = {
     "kind": "種別",
     "field": "分野",
     "legal_item": "法定事業",
-    "organization_id": "実施機関ID",
+    "organisation_id": "実施機関ID",
     "operation": "実施方式",
     "responsible_section": "所管課",
     "program": "事業名",
@@ -67,7 +67,7 @@ _TEXT_KEYS = (
     "name",
     "name_kana",
     "legal_item",
-    "organization_id",
+    "organisation_id",
     "responsible_section",
     "program",
     "description",
@@ -75,7 +75,7 @@ _TEXT_KEYS = (
     "address",
     "schedule",
 )
-_NFKC_KEYS = frozenset({"legal_item", "organization_id"})  # codes: full-width digits are folded
+_NFKC_KEYS = frozenset({"legal_item", "organisation_id"})  # codes: full-width digits are folded
 FILE = "ファイル"  # the `field` of a problem with the file as a whole
 ROW = "行"  # the `field` of a problem with a row's shape
 
@@ -646,14 +646,14 @@ def plan_import(
     parsed: ParsedCsv,
     *,
     existing: Mapping[str, Resource],
-    organizations: Collection[str],
+    organisations: Collection[str],
     named: Mapping[str, str],
     gazetteer: Gazetteer = NO_GAZETTEER,
 ) -> ImportPlan:
     """Match the rows to the tenant's directory.
 
     `existing`: the tenant's resources (active or retired) with the IDs the file names;
-    `organizations`: the tenant's organization ids among those the file names;
+    `organisations`: the tenant's organisation ids among those the file names;
     `named`: id by name of the tenant's active resources named like the file's new rows;
     `gazetteer`: the tenant's districts, which the 対象圏域 of rows that write must name.
 
@@ -663,14 +663,14 @@ def plan_import(
     """
     plan = ImportPlan(problems=list(parsed.problems))
     for line, resource_id, data in parsed.rows:
-        if data.organization_id is not None and data.organization_id not in organizations:
+        if data.organisation_id is not None and data.organisation_id not in organisations:
             plan.problems.append(
                 RowProblem(
                     line,
-                    HEADERS["organization_id"],
-                    f"「{data.organization_id}」はこの自治体に登録されていない実施機関IDです。",
-                    f"'{data.organization_id}' is not an organization of this municipality.",
-                    "unknown_organization",
+                    HEADERS["organisation_id"],
+                    f"「{data.organisation_id}」はこの自治体に登録されていない実施機関IDです。",
+                    f"'{data.organisation_id}' is not an organisation of this municipality.",
+                    "unknown_organisation",
                 )
             )
             continue

@@ -102,7 +102,7 @@ async def export_resources_csv(
     async with work.transaction() as session:
         query = select(Resource).where(Resource.status == "active").order_by(Resource.name_kana, Resource.id)
         resources = list((await session.scalars(query)).all())
-        names = await service.organization_names(session, resources)
+        names = await service.organisation_names(session, resources)
     body = csv_exchange.export_csv([service.to_out(r, names) for r in resources], encoding)
     return Response(
         body,

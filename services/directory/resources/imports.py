@@ -17,7 +17,7 @@ from services.directory.hsds.exchange import plan_import as plan_hsds_import
 from services.directory.hsds.model import HsdsDocument
 from services.directory.resources import csv_exchange, service
 from services.directory.resources.csv_exchange import ImportPlan, ParsedCsv
-from services.directory.resources.models import Organization, Resource
+from services.directory.resources.models import Organisation, Resource
 from services.directory.resources.schemas import ResourceIn
 from shared.errors import FieldProblem, InvalidInput, Text
 
@@ -35,7 +35,7 @@ class Imported:
     created: int
     updated: int
     unchanged: int
-    organizations_created: int = 0
+    organisations_created: int = 0
 
 
 # --- 社会資源一覧 CSV ---------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def _chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
 async def _plan_csv(session: AsyncSession, parsed: ParsedCsv, tenant_id: str, *, lock: bool) -> ImportPlan:
     """Load what the rows refer to (scoped to the caller's municipality), then reconcile."""
     ids = sorted({rid for _, rid, _ in parsed.rows if rid is not None})
-    organization_ids = sorted({d.organization_id for _, _, d in parsed.rows if d.organization_id})
+    organisation_ids = sorted({d.organisation_id for _, _, d in parsed.rows if d.organisation_id})
     new_names = sorted({d.name for _, rid, d in parsed.rows if rid is None})
     existing: dict[str, Resource] = {}
     for chunk in _chunks(ids):
@@ -87,10 +87,10 @@ async def _plan_csv(session: AsyncSession, parsed: ParsedCsv, tenant_id: str, *,
         if lock:
             query = query.with_for_update()
         existing.update((r.id, r) for r in (await session.scalars(query)).all())
-    organizations: set[str] = set()
-    for chunk in _chunks(organization_ids):
-        found = await session.scalars(select(Organization.id).where(Organization.id.in_(chunk)))
-        organizations.update(found.all())
+    organisations: set[str] = set()
+    for chunk in _chunks(organisation_ids):
+        found = await session.scalars(select(Organisation.id).where(Organisation.id.in_(chunk)))
+        organisations.update(found.all())
     named: dict[str, str] = {}
     for chunk in _chunks(new_names):
         rows = await session.execute(
@@ -100,7 +100,7 @@ async def _plan_csv(session: AsyncSession, parsed: ParsedCsv, tenant_id: str, *,
     return csv_exchange.plan_import(
         parsed,
         existing=existing,
-        organizations=organizations,
+        organisations=organisations,
         named=named,
         gazetteer=await districts.gazetteer_of(session, tenant_id),
     )
@@ -123,15 +123,15 @@ async def import_hsds(
                 )
             ]
         )
-    plan = plan_hsds_import(document, (await session.scalars(select(Organization.id))).all())
+    plan = plan_hsds_import(document, (await session.scalars(select(Organisation.id))).all())
     if plan.errors:
         raise RequestValidationError(plan.errors)
     await _check_areas(session, tenant_id, plan.services)
-    organizations_created = 0
+    organisations_created = 0
     for org in plan.organizations:
-        if await session.get(Organization, org.id) is None:
+        if await session.get(Organisation, org.id) is None:
             session.add(
-                Organization(
+                Organisation(
                     id=org.id,
                     tenant_id=tenant_id,
                     name=org.name,
@@ -140,7 +140,7 @@ async def import_hsds(
                     created_at=now,
                 )
             )
-            organizations_created += 1
+            organisations_created += 1
     await session.flush()
     created = updated = unchanged = 0
     for resource_id, data in plan.services:
@@ -156,7 +156,7 @@ async def import_hsds(
         else:
             unchanged += 1
     return Imported(
-        created=created, updated=updated, unchanged=unchanged, organizations_created=organizations_created
+        created=created, updated=updated, unchanged=unchanged, organisations_created=organisations_created
     )
 
 

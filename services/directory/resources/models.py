@@ -25,7 +25,7 @@ from shared.auth.scope import TenantScoped
 from shared.db import UTCDateTime, Versioned
 
 
-class Organization(TenantScoped, Base):
+class Organisation(TenantScoped, Base):
     """実施機関: the municipality (直営) or a commissioned operator (委託)."""
 
     __tablename__ = "organizations"
@@ -44,7 +44,11 @@ class Resource(Versioned, TenantScoped, Base):
 
     id: Mapped[str] = mapped_column(String(120), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(6))
-    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    # The column keeps its first name (renaming it would break a replica of the previous release
+    # still running on the same schema during a rolling upgrade); Python and the API say organisation.
+    organisation_id: Mapped[str | None] = mapped_column(
+        "organization_id", ForeignKey("organizations.id"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     name_kana: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(40), index=True)

@@ -7,7 +7,15 @@ import unicodedata
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from services.directory.reference.format import OrganizationKind, ServiceKind, WelfareField
 from shared.errors import BilingualValueError
@@ -140,7 +148,7 @@ class ResourceIn(_Input):
                     "name_kana": "フレアイサロンヒガシ",
                     "kind": "community_program",
                     "field": "other",
-                    "organization_id": "016314-shakyo",
+                    "organisation_id": "016314-shakyo",
                     "operation": "commissioned",
                     "address": "音更町東通1丁目",
                     "postal_code": "080-0198",
@@ -158,7 +166,7 @@ class ResourceIn(_Input):
     kind: ServiceKind
     field: WelfareField
     legal_item: Annotated[str, StringConstraints(pattern=r"^[1-5][イロハニホ]?$")] | None = None
-    organization_id: Annotated[str, StringConstraints(max_length=100)] | None = None
+    organisation_id: Annotated[str, StringConstraints(max_length=100)] | None = None
     operation: Literal["direct", "commissioned"] | None = None
     responsible_section: Text200 | None = None
     program: Text200 | None = None
@@ -176,8 +184,8 @@ class ResourceIn(_Input):
 class ResourceOut(BaseModel):
     id: str
     tenant_id: str
-    organization_id: str | None
-    organization_name: str | None
+    organisation_id: str | None
+    organisation_name: str | None
     name: str
     name_kana: str
     kind: str
@@ -201,7 +209,7 @@ class ResourceOut(BaseModel):
     etag: str
 
 
-class OrganizationIn(_Input):
+class OrganisationIn(_Input):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -220,7 +228,7 @@ class OrganizationIn(_Input):
     kind: OrganizationKind
 
 
-class OrganizationOut(BaseModel):
+class OrganisationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
@@ -238,3 +246,11 @@ class ResourceVersionOut(BaseModel):
     changed_by: str
     changed_at: datetime
     snapshot: dict[str, Any]
+
+    @field_validator("snapshot")
+    @classmethod
+    def _british_spelling(cls, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """Versions kept before the API said `organisation_id` stored the column's `organization_id`."""
+        if "organization_id" not in snapshot:
+            return snapshot
+        return {("organisation_id" if k == "organization_id" else k): v for k, v in snapshot.items()}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import case, delete, false, func, insert, or_, select
+from sqlalchemy import case, delete, false, func, insert, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,14 +15,14 @@ from services.directory.districts import service as districts
 from services.directory.resources import schedules as opening_hours
 from services.directory.resources import search
 from services.directory.resources.models import (
-    Organization,
+    Organisation,
     Resource,
     ResourceArea,
     ResourceOpening,
     ResourceTerm,
     ResourceVersion,
 )
-from services.directory.resources.schemas import OrganizationIn, ResourceIn, ResourceOut, ScheduleIn
+from services.directory.resources.schemas import OrganisationIn, ResourceIn, ResourceOut, ScheduleIn
 from shared.db import new_id
 from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, Text
 from shared.events.catalog import ResourcePublished, ResourceRetired, ResourceUpdated
@@ -48,30 +48,30 @@ class ResourceRetiredAlready(Conflict):
     title = Text("この社会資源は既に廃止されています。", "This resource is already retired.")
 
 
-class UnknownOrganization(InvalidInput):
-    slug = "unknown-organization"
-    title = Text("登録されていない実施機関です。", "Unknown organization.")
+class UnknownOrganisation(InvalidInput):
+    slug = "unknown-organisation"
+    title = Text("登録されていない実施機関です。", "Unknown organisation.")
 
 
-async def _organization(session: AsyncSession, organization_id: str | None) -> Organization | None:
-    if organization_id is None:
+async def _organisation(session: AsyncSession, organisation_id: str | None) -> Organisation | None:
+    if organisation_id is None:
         return None
-    organization = await session.get(Organization, organization_id)
-    if organization is None:
-        raise UnknownOrganization(
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise UnknownOrganisation(
             fields=[
                 FieldProblem(
-                    "organization_id",
-                    Text("この自治体の実施機関ではありません。", "Not an organization of this municipality."),
-                    "unknown_organization",
+                    "organisation_id",
+                    Text("この自治体の実施機関ではありません。", "Not an organisation of this municipality."),
+                    "unknown_organisation",
                 )
             ]
         )
-    return organization
+    return organisation
 
 
-def _apply(resource: Resource, data: ResourceIn, organization: Organization | None) -> None:
-    resource.organization_id = organization.id if organization else None
+def _apply(resource: Resource, data: ResourceIn, organisation: Organisation | None) -> None:
+    resource.organisation_id = organisation.id if organisation else None
     for name in (
         "name",
         "name_kana",
@@ -95,8 +95,8 @@ def _apply(resource: Resource, data: ResourceIn, organization: Organization | No
         [
             data.name,
             data.name_kana,
-            organization.name if organization else None,
-            organization.name_kana if organization else None,
+            organisation.name if organisation else None,
+            organisation.name_kana if organisation else None,
             data.program,
             search.FIELD_WORDS[data.field],
             " ".join(a.name for a in data.areas),
@@ -138,15 +138,15 @@ async def _record(session: AsyncSession, resource: Resource, change: str, actor:
             changed_at=now,
         )
     )
-    # The session already holds the organization (the use case just loaded it): no extra query.
-    organization = (
-        await session.get(Organization, resource.organization_id) if resource.organization_id else None
+    # The session already holds the organisation (the use case just loaded it): no extra query.
+    organisation = (
+        await session.get(Organisation, resource.organisation_id) if resource.organisation_id else None
     )
-    await emit(session, messaging, _resource_event(change, resource, organization, now))
+    await emit(session, messaging, _resource_event(change, resource, organisation, now))
 
 
 def _resource_event(
-    change: str, resource: Resource, organization: Organization | None, now: datetime
+    change: str, resource: Resource, organisation: Organisation | None, now: datetime
 ) -> ResourceEvent:
     """What other services keep of an entry in their read models (facilities: no personal data)."""
     voice = next((p for p in resource.phones if p.get("type", "voice") == "voice"), None)
@@ -157,11 +157,11 @@ def _resource_event(
         kind=resource.kind,
         field=resource.field,
         legal_item=resource.legal_item,
-        organization_id=resource.organization_id,
+        organisation_id=resource.organisation_id,
         status=resource.status,
         resource_version=resource.version,
         changed_at=now,
-        organization_name=organization.name if organization else None,
+        organisation_name=organisation.name if organisation else None,
         operation=resource.operation,
         phone_number=voice["number"] if voice else None,
         phone_extension=voice.get("extension") if voice else None,
@@ -177,11 +177,15 @@ def _opening_rows(resource: Resource) -> list[dict[str, Any]]:
     ]
 
 
+# (attribute, column) of every column of an entry: the attribute is what Python and the API say
+# (`organisation_id`), the column what the table has always called it (`organization_id`).
+_COLUMNS = [(a.key, a.columns[0].key) for a in inspect(Resource).column_attrs]
+
+
 def snapshot(resource: Resource) -> dict[str, Any]:
+    """The entry as a history version keeps it, by attribute name."""
     skip = {"search_text"}
-    return {
-        c.key: _jsonable(getattr(resource, c.key)) for c in Resource.__table__.columns if c.key not in skip
-    }
+    return {key: _jsonable(getattr(resource, key)) for key, _ in _COLUMNS if key not in skip}
 
 
 def _jsonable(value: Any) -> Any:
@@ -198,7 +202,7 @@ async def publish_resource(
     resource_id: str | None = None,
     source: str | None = None,
 ) -> Resource:
-    organization = await _organization(session, data.organization_id)
+    organisation = await _organisation(session, data.organisation_id)
     await districts.check_areas(session, tenant_id, data.areas)
     resource = Resource(
         id=resource_id or new_id(),
@@ -210,7 +214,7 @@ async def publish_resource(
         updated_by=actor,
         source=source,
     )
-    _apply(resource, data, organization)
+    _apply(resource, data, organisation)
     session.add(resource)
     await session.flush()
     await _index(session, resource)
@@ -223,11 +227,11 @@ async def publish_many(
 ) -> int:
     """Bulk publish (CSV import): the same rows, postings, history and events as `publish_resource`,
     written with a handful of multi-row statements instead of several statements per entry."""
-    org_ids = {i.organization_id for i in items if i.organization_id}
-    organizations = (
+    org_ids = {i.organisation_id for i in items if i.organisation_id}
+    organisations = (
         {
             o.id: o
-            for o in (await session.scalars(select(Organization).where(Organization.id.in_(org_ids)))).all()
+            for o in (await session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))).all()
         }
         if org_ids
         else {}
@@ -239,9 +243,9 @@ async def publish_many(
     versions: list[dict[str, Any]] = []
     events: list[ResourceEvent] = []
     for data in items:
-        organization = organizations.get(data.organization_id or "")
-        if data.organization_id and organization is None:
-            await _organization(session, data.organization_id)  # raises the usual problem
+        organisation = organisations.get(data.organisation_id or "")
+        if data.organisation_id and organisation is None:
+            await _organisation(session, data.organisation_id)  # raises the usual problem
         await districts.check_areas(session, tenant_id, data.areas)  # the gazetteer is loaded once
         resource = Resource(
             id=new_id(),
@@ -253,8 +257,8 @@ async def publish_many(
             updated_by=actor,
             source=None,
         )
-        _apply(resource, data, organization)
-        row = {c.key: getattr(resource, c.key) for c in Resource.__table__.columns}
+        _apply(resource, data, organisation)
+        row = {column: getattr(resource, key) for key, column in _COLUMNS}
         resources.append(row)
         terms.extend(
             {"tenant_id": tenant_id, "gram": g, "resource_id": resource.id}
@@ -281,7 +285,7 @@ async def publish_many(
                 "changed_at": now,
             }
         )
-        events.append(_resource_event("published", resource, organization, now))
+        events.append(_resource_event("published", resource, organisation, now))
     for table, rows in (
         (Resource.__table__, resources),
         (ResourceTerm.__table__, terms),
@@ -318,7 +322,7 @@ async def update_resource(
     if resource.status != "active":
         raise ResourceRetiredAlready()
     await districts.check_areas(session, resource.tenant_id, data.areas)
-    _apply(resource, data, await _organization(session, data.organization_id))
+    _apply(resource, data, await _organisation(session, data.organisation_id))
     resource.updated_at = now
     resource.updated_by = actor
     await session.flush()
@@ -360,7 +364,7 @@ class SearchFilters:
     area: str | None = None
     # 住所: places covering the districts the address lies in (every candidate when ambiguous).
     address: str | None = None
-    organization_id: str | None = None
+    organisation_id: str | None = None
     include_retired: bool = False
     # 開所: open on this day (Japan time), and at this time of it when given.
     open_on: date | None = None
@@ -379,7 +383,7 @@ async def search_resources(
         (Resource.kind, filters.kind),
         (Resource.field, filters.field),
         (Resource.legal_item, filters.legal_item),
-        (Resource.organization_id, filters.organization_id),
+        (Resource.organisation_id, filters.organisation_id),
     ):
         if value is not None:
             conditions.append(column == value)
@@ -498,41 +502,41 @@ async def _rarest_grams(session: AsyncSession, tenant_id: str, terms: str) -> li
     return [gram for _, gram in sorted(counted)[:2]]
 
 
-async def record_organization(
-    *, session: AsyncSession, tenant_id: str, data: OrganizationIn, now: datetime
-) -> Organization:
-    organization_id = f"{tenant_id}-{data.key}"
-    if await session.get(Organization, organization_id) is not None:
-        raise Conflict(Text("同じキーの実施機関が既にあります。", "An organization with this key exists."))
-    organization = Organization(
-        id=organization_id,
+async def record_organisation(
+    *, session: AsyncSession, tenant_id: str, data: OrganisationIn, now: datetime
+) -> Organisation:
+    organisation_id = f"{tenant_id}-{data.key}"
+    if await session.get(Organisation, organisation_id) is not None:
+        raise Conflict(Text("同じキーの実施機関が既にあります。", "An organisation with this key exists."))
+    organisation = Organisation(
+        id=organisation_id,
         tenant_id=tenant_id,
         name=data.name,
         name_kana=data.name_kana,
         kind=data.kind,
         created_at=now,
     )
-    session.add(organization)
+    session.add(organisation)
     await session.flush()
-    return organization
+    return organisation
 
 
-def to_out(resource: Resource, organization_names: dict[str, str]) -> ResourceOut:
+def to_out(resource: Resource, organisation_names: dict[str, str]) -> ResourceOut:
     return ResourceOut(
         **{
             k: v for k, v in snapshot(resource).items() if k in ResourceOut.model_fields and k != "updated_at"
         },
         updated_at=resource.updated_at,
-        organization_name=organization_names.get(resource.organization_id or ""),
+        organisation_name=organisation_names.get(resource.organisation_id or ""),
         etag=etag_of(resource.id, resource.version),
     )
 
 
-async def organization_names(session: AsyncSession, resources: list[Resource]) -> dict[str, str]:
-    ids = {r.organization_id for r in resources if r.organization_id}
+async def organisation_names(session: AsyncSession, resources: list[Resource]) -> dict[str, str]:
+    ids = {r.organisation_id for r in resources if r.organisation_id}
     if not ids:
         return {}
-    rows = await session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids)))
+    rows = await session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
     return dict(rows.all())
 
 
@@ -540,13 +544,13 @@ async def announce_every_entry(*, session: AsyncSession, now: datetime) -> int:
     """Tell the other services every entry as it stands (ResourceUpdated at its current version),
     for read models that began after the entries did (coordination's operators, say). Readers ignore
     a version they already hold, so announcing twice changes nothing."""
-    organizations = {o.id: o for o in (await session.scalars(select(Organization))).all()}
+    organisations = {o.id: o for o in (await session.scalars(select(Organisation))).all()}
     resources = (await session.scalars(select(Resource).order_by(Resource.tenant_id, Resource.id))).all()
     events = [
         _resource_event(
             "retired" if r.status != "active" else "updated",
             r,
-            organizations.get(r.organization_id) if r.organization_id else None,
+            organisations.get(r.organisation_id) if r.organisation_id else None,
             now,
         )
         for r in resources

@@ -1,20 +1,15 @@
-"""The resource directory's changes to its entries, arriving as events: intake's windows follow them."""
+"""The resource directory's changes to its entries, arriving as events: intake's windows follow them.
+
+Each comes in version 2 (`organisation_id`) or, from a directory not yet upgraded, version 1
+(`organization_id`); both are read as version 2."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.windows.service import follow_directory_entry
-from shared.events.catalog import ResourcePublished, ResourceRetired, ResourceUpdated
+from shared.events.catalog import AnyResourceChange, current_resource_change
 
 
-async def on_resource_published(session: AsyncSession, event: ResourcePublished) -> None:
-    await follow_directory_entry(session=session, event=event)
-
-
-async def on_resource_updated(session: AsyncSession, event: ResourceUpdated) -> None:
-    await follow_directory_entry(session=session, event=event)
-
-
-async def on_resource_retired(session: AsyncSession, event: ResourceRetired) -> None:
-    await follow_directory_entry(session=session, event=event)
+async def on_resource_changed(session: AsyncSession, event: AnyResourceChange) -> None:
+    await follow_directory_entry(session=session, event=current_resource_change(event))

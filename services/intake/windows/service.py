@@ -11,9 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.windows.models import Window
-from shared.events.catalog import ResourcePublished, ResourceRetired, ResourceUpdated
-
-ResourceChange = ResourcePublished | ResourceUpdated | ResourceRetired
+from shared.events.catalog import ResourceChange, ResourceRetired
 
 WINDOW_KIND = "window"  # 相談窓口 in the directory's kinds
 CATCHMENT_SEPARATOR = "・"  # as the plans write several areas: 音更中学校区・駒場中学校区
@@ -39,8 +37,8 @@ async def follow_directory_entry(*, session: AsyncSession, event: ResourceChange
     window.tenant_id = event.tenant_id
     window.name = event.resource_name
     window.field = event.field
-    window.operator_id = event.organization_id
-    window.operator_name = event.organization_name
+    window.operator_id = event.organisation_id
+    window.operator_name = event.organisation_name
     window.operation = event.operation
     window.phone = event.phone_number
     window.extension = event.phone_extension
