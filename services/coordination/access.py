@@ -36,6 +36,15 @@ _MEETING_MEMBERS = {
     R.participation_worker: MEMBER,
 }
 
+_PLAN_MEETING_READERS = {
+    R.coordinator: TENANT,
+    R.municipal_officer: TENANT,
+    R.window_staff: MEMBER,
+    R.outreach_worker: MEMBER,
+    R.participation_worker: MEMBER,
+    R.integration: MEMBER,
+}
+
 POLICY: Policy = {
     "getCase": Rule("case", "read", _CASE_READERS),
     "listCases": Rule("case", "list", _CASE_READERS),
@@ -45,6 +54,20 @@ POLICY: Policy = {
     "conveneSupportMeeting": Rule("support_meeting", "create", {R.municipal_officer: MEMBER}),
     "getSupportMeeting": Rule("support_meeting", "read", _MEETING_MEMBERS),
     "listSupportMeetings": Rule("support_meeting", "list", _MEETING_MEMBERS),
+    # 支援プラン: the coordinator drafts and records the meeting's approval; the municipal officer alone
+    # records the support decision (支援決定) and acknowledges a reported plan. Those taking part in
+    # the case read its plans.
+    "draftPlan": Rule("support_plan", "create", {R.coordinator: TENANT}),
+    "listPlansOfCase": Rule("support_plan", "list", _CASE_READERS),
+    "getPlan": Rule("support_plan", "read", _CASE_READERS),
+    "revisePlan": Rule("support_plan", "update", {R.coordinator: TENANT}),
+    "approvePlan": Rule("support_plan", "update", {R.coordinator: TENANT}),
+    "decideSupport": Rule("support_plan", "update", {R.municipal_officer: TENANT}),
+    "acknowledgePlanReport": Rule("support_plan", "update", {R.municipal_officer: TENANT}),
+    # 重層的支援会議: convened by the collaboration operator (the coordinators), the municipality a member
+    # of every one; the other members' organisations read its record.
+    "recordPlanMeeting": Rule("plan_meeting", "create", {R.coordinator: TENANT}),
+    "getPlanMeeting": Rule("plan_meeting", "read", _PLAN_MEETING_READERS),
     **audit_rules("coordination"),
 }
 

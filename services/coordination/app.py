@@ -12,6 +12,8 @@ from services.coordination.cases import handlers as case_handlers
 from services.coordination.consents import handlers as consent_handlers
 from services.coordination.db import audit_log, idempotency_keys, messaging, metadata
 from services.coordination.organisations import handlers as organisation_handlers
+from services.coordination.plan_meetings import api as plan_meetings_api
+from services.coordination.plans import api as plans_api
 from services.coordination.support_meetings import api as support_meetings_api
 from shared.events.catalog import (
     RESOURCE_CHANGES,
@@ -31,7 +33,7 @@ definition = ServiceDefinition(
     policy=POLICY,
     audit_table=audit_log,
     idempotency_table=idempotency_keys,
-    routers=(cases_api.router, support_meetings_api.router),
+    routers=(cases_api.router, support_meetings_api.router, plans_api.router, plan_meetings_api.router),
     handlers={
         CaseReferred: case_handlers.on_case_referred,
         ConsentRecorded: consent_handlers.on_consent_recorded,

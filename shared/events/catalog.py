@@ -4,7 +4,8 @@ Each event is at version 1 but the directory's entry events (`ResourcePublished`
 `ResourceRetired`), which are at version 2; their version 1 is kept for reading (`…V1`).
 
 Personal data travels only inside the parts the person's consent covers: `CaseReferred` carries
-`person`, `household` and `notes` only when the consent's data classes include them.
+`person`, `household` and `notes` only when the consent's data classes include them; `PlanConfirmed`
+carries the person to an item's organisation only when the consent covers that organisation.
 """
 
 from __future__ import annotations
@@ -209,6 +210,9 @@ class _ResourceChanged(Event):
     phone_extension: str | None = None
     # 圏域: the names of the areas it covers, e.g. ["音更中学校区", "駒場中学校区"] or ["町内一円"].
     catchment_areas: list[str] = Field(default_factory=list)
+    # The operator's kind (municipality, social_welfare_council, npo, …): coordination needs to know
+    # the municipality, a member of every plan meeting. Optional: added after version 2 went out.
+    organisation_kind: str | None = None
 
     def aggregate_id(self) -> str:
         return self.resource_id
@@ -314,3 +318,99 @@ RESOURCE_CHANGES: tuple[type[AnyResourceChange], ...] = (
 def current_resource_change(event: AnyResourceChange) -> ResourceChange:
     """The event in the current version, whichever version the directory emitted."""
     return event.upgraded() if isinstance(event, _ResourceChangedV1) else event
+
+
+# --- support plans (支援プラン): coordination's, keyed by the case ---------------------------------
+
+
+class _PlanEvent(Event):
+    producer = "coordination"
+
+    case_id: str
+    plan_id: str
+    tenant_id: str
+
+    def aggregate_id(self) -> str:
+        # One key for a case's plan events: they arrive in the order they happened.
+        return self.case_id
+
+
+@register
+class PlanDrafted(_PlanEvent):
+    """A plan was drafted: the case's first of a cycle, or a re-plan (`replaces_id`)."""
+
+    name = "PlanDrafted"
+
+    number: int
+    replaces_id: str | None
+    drafted_on: date
+    drafted_at: datetime
+
+
+@register
+class PlanApproved(_PlanEvent):
+    """A plan meeting (重層的支援会議) approved this version of the plan."""
+
+    name = "PlanApproved"
+
+    plan_version: int
+    meeting_id: str
+    held_on: date
+    approved_at: datetime
+
+
+@register
+class SupportDecided(_PlanEvent):
+    """The municipality's support decision (支援決定) on the plan's outreach and participation items.
+    `confirmed` False: an item was refused and the plan went back to drafting. Reasons stay in
+    coordination (they may speak of the person)."""
+
+    name = "SupportDecided"
+
+    plan_version: int
+    decided_on: date
+    approved_items: list[str]
+    refused_items: list[str]
+    confirmed: bool
+    decided_at: datetime
+
+
+class ConfirmedItem(_Part):
+    """An outreach or participation item, as the service that carries it out needs it to start.
+
+    `person` and `person_wishes` are present only when the person's consent covers the item's
+    organisation (and has not been withdrawn): identity and contact as far as it allows."""
+
+    item_id: str
+    kind: Literal["outreach", "participation"]
+    organisation_id: str
+    what: str
+    frequency: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    person_wishes: str | None = None
+    person: ReferredPerson | None = None
+
+
+@register
+class PlanConfirmed(_PlanEvent):
+    """The plan is in force (after the support decision, or the meeting's approval when it has no
+    outreach or participation item). Outreach and participation start their work from `items`."""
+
+    name = "PlanConfirmed"
+
+    plan_version: int
+    number: int
+    replaces_id: str | None
+    confirmed_at: datetime
+    items: list[ConfirmedItem]
+
+
+@register
+class PlanReported(_PlanEvent):
+    """A plan without outreach or participation items, confirmed by the meeting, is reported to the
+    municipality, which acknowledges it."""
+
+    name = "PlanReported"
+
+    reported_at: datetime

@@ -68,6 +68,20 @@ GRANTS: dict[str, tuple[str | None, ...]] = {
     "conveneSupportMeeting":           (__,     __,     __,     MEMBER, __,      __,     __,     __),
     "getSupportMeeting":               (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
     "listSupportMeetings":             (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
+    # 支援プラン (seed 003 §6-1(6)): the coordinator drafts, revises and records the plan meeting's
+    # approval; the support decision (支援決定) and the acknowledgement of a reported plan are the
+    # municipality's alone. The organisations taking part read the case's plans, as the case.
+    "draftPlan":                       (__,     __,     TENANT, __,     __,      __,     __,     __),
+    "listPlansOfCase":                 (PARTY,  PARTY,  TENANT, TENANT, PARTY,   PARTY,  __,     __),
+    "getPlan":                         (PARTY,  PARTY,  TENANT, TENANT, PARTY,   PARTY,  __,     __),
+    "revisePlan":                      (__,     __,     TENANT, __,     __,      __,     __,     __),
+    "approvePlan":                     (__,     __,     TENANT, __,     __,      __,     __,     __),
+    "decideSupport":                   (__,     __,     __,     TENANT, __,      __,     __,     __),
+    "acknowledgePlanReport":           (__,     __,     __,     TENANT, __,      __,     __,     __),
+    # 重層的支援会議: convened by the collaboration operator (the coordinators); the municipality attends
+    # every one and reads them all; other organisations read the meetings they were members of.
+    "recordPlanMeeting":               (__,     __,     TENANT, __,     __,      __,     __,     __),
+    "getPlanMeeting":                  (MEMBER, MEMBER, TENANT, TENANT, MEMBER,  MEMBER, __,     __),
     # --- directory: 地域づくり (item 3) as resources; not personal data ----------------------------
     # Everyone working in the municipality reads it (the auditor excepted, as for listWindows).
     "searchResources":                 (TENANT, TENANT, TENANT, TENANT, TENANT,  TENANT, TENANT, __),

@@ -109,8 +109,28 @@ async def _call(system: System, operation: str, request_id: str) -> tuple[httpx.
     return response, path
 
 
-COLLECTIONS = {"consultations", "consents", "referrals", "cases", "support-meetings", "resources"}
-NOT_IDS = {"withdrawal", "decline", "return", "retirement", "history", "export.csv", "import.csv"}
+COLLECTIONS = {
+    "consultations",
+    "consents",
+    "referrals",
+    "cases",
+    "support-meetings",
+    "resources",
+    "plans",
+    "plan-meetings",
+}
+NOT_IDS = {
+    "withdrawal",
+    "decline",
+    "return",
+    "retirement",
+    "history",
+    "export.csv",
+    "import.csv",
+    "approval",
+    "support-decision",
+    "report-acknowledgement",
+}
 
 
 def _named_record(operation: str, path: str, response: httpx.Response) -> str | None:

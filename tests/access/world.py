@@ -36,6 +36,7 @@ WORLD_TENANT = OTOFUKE
 WORLD_ORG = RANRAN_OPERATOR
 # Each municipality's own office: the other member of a support meeting its officers convene.
 TOWN_OF = {OTOFUKE: OTOFUKE_TOWN, NAGAIZUMI: "223417-town"}
+SHAKYO = "016314-shakyo"  # 音更町社会福祉協議会: the outreach item's operator in the world's plans
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,12 @@ class World:
     consent_etag: str = ""
     case_etag: str = ""
     resource_etag: str = ""
+    # 支援プラン: the standing case's plan being drafted, and a plan meeting WORLD_ORG attended.
+    plan_id: str = ""
+    plan_meeting_id: str = ""
+    plan_etag: str = ""
+    plan_items: tuple[str, ...] = ()  # the outreach items of a plan awaiting the support decision
+    plan_others: tuple[str, ...] = ()  # and its other items, reviewed with them
     gazetteers: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)  # tenant: body, ETag
 
 
@@ -106,6 +113,47 @@ class Builder:
 
         return consultation_id, consent.json()["id"], referral_id, await eventually(case_id)
 
+    async def _plan(self, case_id: str, *, outreach: bool = False) -> httpx.Response:
+        """A plan for the case: an item of WORLD_ORG's, and an outreach item of the council's."""
+        items = [{"kind": "other", "organisation_id": WORLD_ORG, "what": "介護サービスの調整"}]
+        if outreach:
+            items.append(
+                {"kind": "outreach", "organisation_id": SHAKYO, "what": "自宅訪問", "frequency": "週1回"}
+            )
+        body = {"drafted_on": date.today().isoformat(), "long_term_goals": ["地域とつながる"], "items": items}
+        return await self._created(f"/coordination/v1/cases/{case_id}/plans", body, self.coordinator)
+
+    async def _plan_meeting(self, case_id: str | None = None, plan_id: str | None = None) -> str:
+        members = [
+            {"organisation_id": org, "name": name}
+            for org, name in ((OTOFUKE_TOWN, "町 担当"), (WORLD_ORG, "らんらん 担当"), (SHAKYO, "社協 担当"))
+        ]
+        decisions = (
+            [{"case_id": case_id, "purpose": "plan_evaluation", "plan_id": plan_id}] if case_id else []
+        )
+        body = {"held_on": date.today().isoformat(), "members": members, "decisions": decisions}
+        meeting = await self._created("/coordination/v1/plan-meetings", body, self.coordinator)
+        return str(meeting.json()["id"])
+
+    async def _approved(self, world: World, *, outreach: bool) -> World:
+        world = await self.fresh_case(world)
+        plan = (await self._plan(world.case_id, outreach=outreach)).json()
+        meeting_id = await self._plan_meeting(world.case_id, plan["id"])
+        approved = await self.client.post(
+            f"/coordination/v1/plans/{plan['id']}/approval",
+            json={"meeting_id": meeting_id},
+            headers={**self.coordinator, "If-Match": plan["etag"]},
+        )
+        assert approved.status_code == 200, approved.text
+        return dataclasses.replace(
+            world,
+            plan_id=plan["id"],
+            plan_etag=approved.headers["ETag"],
+            plan_meeting_id=meeting_id,
+            plan_items=tuple(i["id"] for i in plan["items"] if i["kind"] == "outreach"),
+            plan_others=tuple(i["id"] for i in plan["items"] if i["kind"] == "other"),
+        )
+
     async def _resource(self) -> httpx.Response:
         return await self._created(
             "/directory/v1/resources",
@@ -130,6 +178,8 @@ class Builder:
             self.officer,
         )
         resource = await self._resource()
+        plan = await self._plan(case_id)
+        plan_meeting_id = await self._plan_meeting()
         export = await self.client.get(
             "/directory/v1/resources/export.csv", headers=self.editor[WORLD_TENANT]
         )
@@ -142,6 +192,8 @@ class Builder:
             meeting_id=meeting.json()["id"],
             resource_id=resource.json()["id"],
             csv_file=_csv_with_one_entry(export.content.splitlines(keepends=True)[0]),
+            plan_id=plan.json()["id"],
+            plan_meeting_id=plan_meeting_id,
         )
 
     # Operations that change their target get one of their own, made again after each success.
@@ -172,6 +224,26 @@ class Builder:
             case_id=case_id,
             case_etag=case.headers["ETag"],
         )
+
+    async def fresh_draft(self, world: World) -> World:
+        """A case of its own with a plan being drafted."""
+        world = await self.fresh_case(world)
+        plan = await self._plan(world.case_id)
+        return dataclasses.replace(world, plan_id=plan.json()["id"], plan_etag=plan.headers["ETag"])
+
+    async def fresh_discussed_draft(self, world: World) -> World:
+        """A draft that a plan meeting evaluated (and approved) as it is."""
+        world = await self.fresh_draft(world)
+        meeting_id = await self._plan_meeting(world.case_id, world.plan_id)
+        return dataclasses.replace(world, plan_meeting_id=meeting_id)
+
+    async def fresh_awaiting_decision(self, world: World) -> World:
+        """A plan with an outreach item, approved by its meeting: the support decision is awaited."""
+        return await self._approved(world, outreach=True)
+
+    async def fresh_reported(self, world: World) -> World:
+        """A plan without outreach or participation, confirmed by its meeting and reported."""
+        return await self._approved(world, outreach=False)
 
     async def fresh_resource(self, world: World) -> World:
         resource = await self._resource()
@@ -249,6 +321,8 @@ RESOURCE = {
 CONSULTATIONS = "/intake/v1/consultations"
 CASES = "/coordination/v1/cases"
 MEETINGS = "/coordination/v1/support-meetings"
+PLANS = "/coordination/v1/plans"
+PLAN_MEETINGS = "/coordination/v1/plan-meetings"
 RESOURCES = "/directory/v1/resources"
 
 SPECS: dict[str, Spec] = {
@@ -319,6 +393,67 @@ SPECS: dict[str, Spec] = {
         if_match=lambda w, c: w.case_etag,
         fresh=Builder.fresh_case,
     ),
+    # 支援プラン and 重層的支援会議
+    "draftPlan": Spec(
+        "POST",
+        lambda w, c: f"{CASES}/{w.case_id}/plans",
+        body=lambda w, c: {
+            "drafted_on": date.today().isoformat(),
+            "long_term_goals": ["地域とつながる"],
+            "items": [{"kind": "other", "organisation_id": WORLD_ORG, "what": "介護サービスの調整"}],
+        },
+        fresh=Builder.fresh_case,
+    ),
+    "listPlansOfCase": Spec(
+        "GET", lambda w, c: f"{CASES}/{w.case_id}/plans", listed=lambda w, r: w.plan_id in _ids(r)
+    ),
+    "getPlan": Spec("GET", lambda w, c: f"{PLANS}/{w.plan_id}"),
+    "revisePlan": Spec(
+        "PUT",
+        lambda w, c: f"{PLANS}/{w.plan_id}",
+        body=lambda w, c: {
+            "drafted_on": date.today().isoformat(),
+            "long_term_goals": ["地域とつながり、外出できる"],
+            "items": [{"kind": "other", "organisation_id": WORLD_ORG, "what": "介護サービスの調整"}],
+        },
+        if_match=lambda w, c: w.plan_etag,
+        fresh=Builder.fresh_draft,
+    ),
+    "approvePlan": Spec(
+        "POST",
+        lambda w, c: f"{PLANS}/{w.plan_id}/approval",
+        body=lambda w, c: {"meeting_id": w.plan_meeting_id},
+        if_match=lambda w, c: w.plan_etag,
+        fresh=Builder.fresh_discussed_draft,
+    ),
+    "decideSupport": Spec(
+        "POST",
+        lambda w, c: f"{PLANS}/{w.plan_id}/support-decision",
+        body=lambda w, c: {
+            "decided_on": date.today().isoformat(),
+            "decisions": [{"item_id": item, "answer": "approve"} for item in w.plan_items],
+            "reviewed": list(w.plan_others),
+        },
+        if_match=lambda w, c: w.plan_etag,
+        fresh=Builder.fresh_awaiting_decision,
+    ),
+    "acknowledgePlanReport": Spec(
+        "POST",
+        lambda w, c: f"{PLANS}/{w.plan_id}/report-acknowledgement",
+        if_match=lambda w, c: w.plan_etag,
+        fresh=Builder.fresh_reported,
+    ),
+    # Members of the world's plan meeting: the town, WORLD_ORG and the council.
+    "recordPlanMeeting": Spec(
+        "POST",
+        lambda w, c: PLAN_MEETINGS,
+        body=lambda w, c: {
+            "held_on": date.today().isoformat(),
+            "members": [{"organisation_id": TOWN_OF[c.tenant], "name": "町 担当"}],
+        },
+        aims_at_world=False,
+    ),
+    "getPlanMeeting": Spec("GET", lambda w, c: f"{PLAN_MEETINGS}/{w.plan_meeting_id}"),
     # The convener is the caller's organisation, with its municipality's office as the other member.
     "conveneSupportMeeting": Spec(
         "POST",

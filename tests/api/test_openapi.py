@@ -102,6 +102,10 @@ async def test_updates_of_shared_records_declare_if_match_and_its_problems(clien
         "updateResource",
         "retireResource",
         "replaceDistricts",
+        "revisePlan",
+        "approvePlan",
+        "decideSupport",
+        "acknowledgePlanReport",
     }
     for _path, _method, operation in operations(spec):
         if operation["operationId"] in conditional:

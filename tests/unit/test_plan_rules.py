@@ -260,3 +260,27 @@ def test_a_terminated_or_suspended_case_reopens_to_a_new_plan_cycle(status: str)
 def test_nothing_else_reopens(status: str) -> None:
     with pytest.raises(InvalidCaseTransition):
         check_reopening(status)
+
+
+def test_no_approval_of_a_plan_changed_since_the_meeting_or_not_approved_by_it() -> None:
+    changed = MeetingDecisionFacts(
+        "m-1", "c-1", MeetingPurpose.plan_evaluation, "p-1", (TOWN, HOSPITAL), TODAY, plan_version=1
+    )
+    with pytest.raises(NoMeetingDecided) as refused:
+        after_approval(
+            PlanFacts("p-1", "c-1", PlanStatus.drafting, [OTHER], version=2), changed, municipality=TOWN
+        )
+    assert codes(refused.value) == {"meeting_id": "plan_changed"}
+
+    not_approved = MeetingDecisionFacts(
+        "m-1", "c-1", MeetingPurpose.plan_evaluation, "p-1", (TOWN, HOSPITAL), TODAY, approved=False
+    )
+    with pytest.raises(NoMeetingDecided) as refused:
+        after_approval(plan(OTHER), not_approved, municipality=TOWN)
+    assert codes(refused.value) == {"meeting_id": "not_approved"}
+
+
+def test_an_approved_or_confirmed_plan_is_not_approved_again() -> None:
+    for status in (PlanStatus.approved, PlanStatus.confirmed, PlanStatus.superseded):
+        with pytest.raises(PlanNotAwaitingThis):
+            after_approval(plan(OTHER, status=status), meeting(), municipality=TOWN)

@@ -54,6 +54,8 @@ class Case(Versioned, TenantScoped, Base):
     referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The plan cycle: 1 from opening; a reopening (after termination or suspension) starts the next.
+    cycle: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     def answer(self, answer: CaseStatus, *, reason: str, now: datetime) -> None:
         """Decline the referral, or return it to the window: the case ends with the reason."""

@@ -70,6 +70,7 @@ async def open_case(*, session: AsyncSession, referral: CaseReferred, now: datet
         consent_withdrawn_at=known.withdrawn_at if known is not None else None,
         referred_at=referral.referred_at,
         opened_at=now,
+        cycle=1,
         version=1,
     )
     session.add(case)

@@ -21,4 +21,5 @@ async def on_resource_changed(session: AsyncSession, event: AnyResourceChange) -
         tenant_id=change.tenant_id,
         name=change.organisation_name,
         at=change.changed_at,
+        kind=change.organisation_kind,
     )

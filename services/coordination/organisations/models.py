@@ -21,4 +21,7 @@ class KnownOrganisation(Base):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the tokens' `org`
     tenant_id: Mapped[str] = mapped_column(String(6), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
+    # The directory's kind of operator: "municipality" is the town or city itself (直営), a member
+    # of every plan meeting (重層的支援会議). None until an event says.
+    kind: Mapped[str | None] = mapped_column(String(40))
     noted_at: Mapped[datetime] = mapped_column(UTCDateTime)

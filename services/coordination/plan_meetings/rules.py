@@ -35,6 +35,8 @@ class MeetingDecisionFacts:
     plan_id: str | None  # the plan evaluated (plan_evaluation, re_plan)
     members: Sequence[str]  # organisation ids
     held_on: date
+    plan_version: int | None = None  # the version the meeting discussed
+    approved: bool = True  # False: discussed, not approved
 
 
 def membership_problems(

@@ -69,6 +69,7 @@ class PlanFacts:
     status: PlanStatus
     items: Sequence[ItemFacts]
     replaces: str | None = None  # the plan this re-plan takes over from
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,22 @@ def after_approval(
                 )
             ]
         )
+    for wrong, code, ja, en in (
+        (
+            decision.plan_version not in (None, plan.version),
+            "plan_changed",
+            "会議の後にプランが変更されています。変更後のプランを会議で検討してください。",
+            "The plan was changed after the meeting: the meeting must see the plan as it is.",
+        ),
+        (
+            not decision.approved,
+            "not_approved",
+            "会議はこのプランを了承していません。",
+            "The meeting did not approve this plan.",
+        ),
+    ):
+        if wrong:
+            raise NoMeetingDecided(fields=[_problem("meeting_id", ja, en, code)])
     problems = membership_problems(
         decision.members, municipality=municipality, operators=_kinds_by_organisation(plan.items)
     )

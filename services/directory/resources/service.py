@@ -166,6 +166,7 @@ def _resource_event(
         phone_number=voice["number"] if voice else None,
         phone_extension=voice.get("extension") if voice else None,
         catchment_areas=[a["name"] for a in resource.areas],
+        organisation_kind=organisation.kind if organisation else None,
     )
 
 
