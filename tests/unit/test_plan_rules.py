@@ -12,19 +12,17 @@ from services.coordination.cases.rules import (
     ClosingDecision,
     ContactNotAttempted,
     InvalidCaseTransition,
-    NoClosingDecision,
     check_reopening,
     check_suspension,
     check_termination,
 )
-from services.coordination.plan_meetings.rules import MeetingDecisionFacts, MeetingPurpose
+from services.coordination.plan_meetings.rules import MeetingDecisionFacts, MeetingPurpose, NoMeetingDecided
 from services.coordination.plans.rules import (
     Answer,
     ConfirmationPath,
     ItemDecision,
     ItemFacts,
     ItemKind,
-    NoMeetingDecided,
     PlanFacts,
     PlanNotAwaitingThis,
     PlanNotEditable,
@@ -225,7 +223,7 @@ def test_termination_needs_a_termination_meeting_decision() -> None:
         (closing(MeetingPurpose.suspension), "wrong_purpose"),
         (closing(MeetingPurpose.termination, held_on=date(2026, 12, 2)), "in_future"),
     ):
-        with pytest.raises(NoClosingDecision) as refused:
+        with pytest.raises(NoMeetingDecided) as refused:
             check_termination("in_support", "c-1", decision, today=TODAY)
         assert codes(refused.value) == {"meeting_id": code}
 
@@ -239,7 +237,7 @@ def test_suspension_needs_recorded_contact_attempts_and_a_suspension_meeting() -
     with pytest.raises(ContactNotAttempted) as no_attempts:
         check_suspension("in_support", "c-1", decided, attempts_since_contact=0, today=TODAY)
     assert codes(no_attempts.value) == {"case_id": "no_contact_attempts"}
-    with pytest.raises(NoClosingDecision):
+    with pytest.raises(NoMeetingDecided):
         check_suspension(
             "in_support", "c-1", closing(MeetingPurpose.termination), attempts_since_contact=3, today=TODAY
         )

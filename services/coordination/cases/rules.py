@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
-from services.coordination.plan_meetings.rules import MeetingPurpose
+from services.coordination.plan_meetings.rules import MeetingPurpose, NoMeetingDecided
 from shared.errors import Conflict, FieldProblem, InvalidInput, Text
 
 JST = timezone(timedelta(hours=9))
@@ -70,14 +70,6 @@ def case_number(year: int, number: int) -> str:
 # --- the end of support, and a new start (seed 003 §6-1(4)(5)) ------------------------------------
 
 
-class NoClosingDecision(InvalidInput):
-    slug = "no-meeting-decided"
-    title = Text(
-        "この操作を決めた重層的支援会議の記録がありません。",
-        "No plan meeting of the required purpose decided this.",
-    )
-
-
 class ContactNotAttempted(InvalidInput):
     slug = "contact-not-attempted"
     title = Text(
@@ -97,7 +89,7 @@ class ClosingDecision:
 
 def _decided(case_id: str, decision: ClosingDecision | None, purpose: MeetingPurpose, today: date) -> None:
     if decision is None or decision.case_id != case_id or decision.purpose != purpose:
-        raise NoClosingDecision(
+        raise NoMeetingDecided(
             fields=[
                 FieldProblem(
                     "meeting_id",
@@ -110,7 +102,7 @@ def _decided(case_id: str, decision: ClosingDecision | None, purpose: MeetingPur
             ]
         )
     if decision.held_on > today:
-        raise NoClosingDecision(
+        raise NoMeetingDecided(
             fields=[
                 FieldProblem(
                     "meeting_id",

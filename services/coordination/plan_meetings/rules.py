@@ -13,7 +13,36 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from shared.errors import FieldProblem, Text
+from shared.errors import FieldProblem, InvalidInput, Text
+
+
+class NoMeetingDecided(InvalidInput):
+    slug = "no-meeting-decided"
+    title = Text(
+        "この操作を決めた重層的支援会議の記録がありません。",
+        "No plan meeting of the required purpose decided this.",
+    )
+
+
+def organisation_problem(
+    field: str, organisation_id: str, known: Mapping[str, str], tenant_id: str
+) -> FieldProblem | None:
+    """An organisation named in a plan or a meeting is one the directory lists, of the municipality.
+    `known` maps the organisations coordination knows to their municipality."""
+    tenant = known.get(organisation_id)
+    if tenant is None:
+        return FieldProblem(
+            field,
+            Text("社会資源に登録されていない機関です。", "Not an organisation the resource directory lists."),
+            "unknown_organisation",
+        )
+    if tenant != tenant_id:
+        return FieldProblem(
+            field,
+            Text("他の自治体の機関です。", "An organisation of another municipality."),
+            "other_municipality",
+        )
+    return None
 
 
 class MeetingPurpose(StrEnum):

@@ -11,7 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.coordination.cases.models import Case
 from services.coordination.organisations import service as organisations
 from services.coordination.plan_meetings.models import PlanMeeting, PlanMeetingDecision
-from services.coordination.plan_meetings.rules import MeetingPurpose, membership_problems
+from services.coordination.plan_meetings.rules import (
+    MeetingPurpose,
+    membership_problems,
+    organisation_problem,
+)
 from services.coordination.plan_meetings.schemas import (
     DecisionIn,
     DecisionOut,
@@ -178,25 +182,11 @@ async def _member_problems(
         session=session, organisation_ids=[m.organisation_id for m in data.members]
     )
     for i, member in enumerate(data.members):
-        tenant = known.get(member.organisation_id)
-        if tenant is None:
-            problems.append(
-                _problem(
-                    f"members[{i}].organisation_id",
-                    "社会資源に登録されていない機関です。",
-                    "Not an organisation the resource directory lists.",
-                    "unknown_organisation",
-                )
-            )
-        elif tenant != tenant_id:
-            problems.append(
-                _problem(
-                    f"members[{i}].organisation_id",
-                    "他の自治体の機関です。",
-                    "Of another municipality.",
-                    "other_municipality",
-                )
-            )
+        problem = organisation_problem(
+            f"members[{i}].organisation_id", member.organisation_id, known, tenant_id
+        )
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 

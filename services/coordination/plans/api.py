@@ -33,7 +33,7 @@ async def draft_plan(case_id: str, body: PlanIn, work: CoordinationWork) -> Resp
             now=now,
             today=now.astimezone(JST).date(),
         )
-        (out,) = await service.shown(session=session, plans=[plan], access=work.access)
+        out = await service.shown_one(session=session, plan=plan, access=work.access)
         return work.created(
             out, location=f"{router.prefix}/plans/{plan.id}", etag=etag_of(plan.id, plan.version)
         )
@@ -56,8 +56,7 @@ async def get_plan(plan_id: str, work: CoordinationWork) -> PlanOut:
     async with work.transaction() as session:
         plan = await service.get_plan(session=session, plan_id=plan_id)
         work.etag(plan)
-        (out,) = await service.shown(session=session, plans=[plan], access=work.access)
-        return out
+        return await service.shown_one(session=session, plan=plan, access=work.access)
 
 
 @router.put(
@@ -74,9 +73,7 @@ async def revise_plan(plan_id: str, body: PlanIn, work: CoordinationWork) -> Pla
         await service.revise_plan(
             session=session, plan=plan, data=body, now=now, today=now.astimezone(JST).date()
         )
-        await session.flush()
-        (out,) = await service.shown(session=session, plans=[plan], access=work.access)
-        return out
+        return await service.shown_one(session=session, plan=plan, access=work.access)
 
 
 @router.post(
@@ -102,9 +99,7 @@ async def approve_plan(plan_id: str, body: ApprovalIn, work: CoordinationWork) -
             actor=work.access.caller.subject,
             now=utcnow(),
         )
-        await session.flush()
-        (out,) = await service.shown(session=session, plans=[plan], access=work.access)
-        return out
+        return await service.shown_one(session=session, plan=plan, access=work.access)
 
 
 @router.post(
@@ -131,9 +126,7 @@ async def decide_support(plan_id: str, body: SupportDecisionIn, work: Coordinati
             now=now,
             today=now.astimezone(JST).date(),
         )
-        await session.flush()
-        (out,) = await service.shown(session=session, plans=[plan], access=work.access)
-        return out
+        return await service.shown_one(session=session, plan=plan, access=work.access)
 
 
 @router.post(
@@ -149,6 +142,4 @@ async def acknowledge_report(plan_id: str, work: CoordinationWork) -> PlanOut:
         await service.acknowledge_report(
             session=session, plan=plan, actor=work.access.caller.subject, now=utcnow()
         )
-        await session.flush()
-        (out,) = await service.shown(session=session, plans=[plan], access=work.access)
-        return out
+        return await service.shown_one(session=session, plan=plan, access=work.access)

@@ -34,13 +34,22 @@ from shared.db import UTCDateTime, Versioned
 UNDECIDED = ("drafting", "approved")
 
 
-def _party_of_case(scope: DataScope, case_id: Mapped[str]) -> ColumnElement[bool]:
-    # The organisations taking part in a case see its plan (with fewer fields, as the case).
-    parties = select(Case.id).where(Case.party_index.contains(f"|{scope.organisation_id}|", autoescape=True))
-    return case_id.in_(parties)
+class OfACase(TenantScoped):
+    """A record of one case: the organisations taking part in the case see it, as they see the case."""
+
+    case_id: Mapped[str]
+
+    @classmethod
+    def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:
+        if scope.reach == Reach.party:
+            parties = select(Case.id).where(
+                Case.party_index.contains(f"|{scope.organisation_id}|", autoescape=True)
+            )
+            return cls.case_id.in_(parties)
+        return super().reach_criteria(scope)
 
 
-class SupportPlan(Versioned, TenantScoped, Base):
+class SupportPlan(Versioned, OfACase, Base):
     __tablename__ = "support_plans"
     __table_args__ = (
         UniqueConstraint("case_id", "number"),
@@ -84,14 +93,8 @@ class SupportPlan(Versioned, TenantScoped, Base):
         if status == PlanStatus.confirmed:
             self.confirmed_at = now
 
-    @classmethod
-    def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:
-        if scope.reach == Reach.party:
-            return _party_of_case(scope, cls.case_id)
-        return super().reach_criteria(scope)
 
-
-class PlanApproval(TenantScoped, Base):
+class PlanApproval(OfACase, Base):
     """The plan meeting's approval of one plan version (了承)."""
 
     __tablename__ = "plan_approvals"
@@ -107,14 +110,8 @@ class PlanApproval(TenantScoped, Base):
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    @classmethod
-    def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:
-        if scope.reach == Reach.party:
-            return _party_of_case(scope, cls.case_id)
-        return super().reach_criteria(scope)
 
-
-class SupportDecision(TenantScoped, Base):
+class SupportDecision(OfACase, Base):
     """支援決定: the municipality's decision on a plan version's outreach and participation items."""
 
     __tablename__ = "support_decisions"
@@ -132,9 +129,3 @@ class SupportDecision(TenantScoped, Base):
     reviewed: Mapped[list[str]] = mapped_column(JSON)  # the other items, seen with the rest
     confirmed: Mapped[bool] = mapped_column(Boolean)  # False: an item refused, back to drafting
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    @classmethod
-    def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:
-        if scope.reach == Reach.party:
-            return _party_of_case(scope, cls.case_id)
-        return super().reach_criteria(scope)

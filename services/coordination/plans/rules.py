@@ -22,7 +22,9 @@ from enum import StrEnum
 from services.coordination.plan_meetings.rules import (
     MeetingDecisionFacts,
     MeetingPurpose,
+    NoMeetingDecided,
     membership_problems,
+    organisation_problem,
 )
 from shared.errors import Conflict, FieldProblem, InvalidInput, Text
 
@@ -92,14 +94,6 @@ class PlanNotAwaitingThis(Conflict):
     title = Text("現在のプランの状態ではこの操作はできません。", "The plan's status does not allow this.")
 
 
-class NoMeetingDecided(InvalidInput):
-    slug = "no-meeting-decided"
-    title = Text(
-        "この操作を決めた重層的支援会議の記録がありません。",
-        "No plan meeting of the required purpose decided this.",
-    )
-
-
 class SupportDecisionNotExpected(InvalidInput):
     slug = "support-decision-not-expected"
     title = Text(
@@ -141,25 +135,11 @@ def item_problems(
     `known_organisations` maps the organisations coordination knows to their municipality."""
     problems: list[FieldProblem] = []
     for i, item in enumerate(items):
-        tenant = known_organisations.get(item.organisation_id)
-        if tenant is None:
-            problems.append(
-                _problem(
-                    f"items[{i}].organisation_id",
-                    "社会資源に登録されていない機関です。",
-                    "Not an organisation the resource directory lists.",
-                    "unknown_organisation",
-                )
-            )
-        elif tenant != tenant_id:
-            problems.append(
-                _problem(
-                    f"items[{i}].organisation_id",
-                    "他の自治体の機関です。",
-                    "An organisation of another municipality.",
-                    "other_municipality",
-                )
-            )
+        problem = organisation_problem(
+            f"items[{i}].organisation_id", item.organisation_id, known_organisations, tenant_id
+        )
+        if problem is not None:
+            problems.append(problem)
         if item.starts_on is not None and item.ends_on is not None and item.ends_on < item.starts_on:
             problems.append(
                 _problem(

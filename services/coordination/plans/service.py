@@ -447,6 +447,13 @@ async def plans_of(*, session: AsyncSession, case_id: str) -> list[SupportPlan]:
     return list(rows.all())
 
 
+async def shown_one(*, session: AsyncSession, plan: SupportPlan, access: Access) -> PlanOut:
+    """The plan as it stands after a change (flushed: its new version and records)."""
+    await session.flush()
+    (out,) = await shown(session=session, plans=[plan], access=access)
+    return out
+
+
 async def shown(*, session: AsyncSession, plans: Sequence[SupportPlan], access: Access) -> list[PlanOut]:
     """Plans as the caller sees them: the person's own words only where their consent reaches."""
     ids = [p.id for p in plans]
