@@ -50,6 +50,18 @@ POLICY: Policy = {
     "listCases": Rule("case", "list", _CASE_READERS),
     "declineCase": Rule("case", "update", {R.coordinator: TENANT}),
     "returnCase": Rule("case", "update", {R.coordinator: TENANT}),
+    # 終結・中断 follow a plan meeting's decision, recorded by the coordinator; so does 再開.
+    "terminateCase": Rule("case", "update", {R.coordinator: TENANT}),
+    "suspendCase": Rule("case", "update", {R.coordinator: TENANT}),
+    "reopenCase": Rule("case", "update", {R.coordinator: TENANT}),
+    # 支援経過記録: the coordinator, and the outreach and participation workers on the cases they take
+    # part in, record what happened; those who read the case read them.
+    "recordProgressNote": Rule(
+        "progress_note",
+        "create",
+        {R.coordinator: TENANT, R.outreach_worker: PARTY, R.participation_worker: PARTY},
+    ),
+    "listProgressNotes": Rule("progress_note", "list", _CASE_READERS),
     # The municipality convenes the support meeting (Art. 106-6) and is always among its members.
     "conveneSupportMeeting": Rule("support_meeting", "create", {R.municipal_officer: MEMBER}),
     "getSupportMeeting": Rule("support_meeting", "read", _MEETING_MEMBERS),

@@ -14,6 +14,7 @@ from services.coordination.db import audit_log, idempotency_keys, messaging, met
 from services.coordination.organisations import handlers as organisation_handlers
 from services.coordination.plan_meetings import api as plan_meetings_api
 from services.coordination.plans import api as plans_api
+from services.coordination.progress_notes import api as progress_notes_api
 from services.coordination.support_meetings import api as support_meetings_api
 from shared.events.catalog import (
     RESOURCE_CHANGES,
@@ -33,7 +34,13 @@ definition = ServiceDefinition(
     policy=POLICY,
     audit_table=audit_log,
     idempotency_table=idempotency_keys,
-    routers=(cases_api.router, support_meetings_api.router, plans_api.router, plan_meetings_api.router),
+    routers=(
+        cases_api.router,
+        progress_notes_api.router,
+        support_meetings_api.router,
+        plans_api.router,
+        plan_meetings_api.router,
+    ),
     handlers={
         CaseReferred: case_handlers.on_case_referred,
         ConsentRecorded: consent_handlers.on_consent_recorded,

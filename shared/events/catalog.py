@@ -414,3 +414,45 @@ class PlanReported(_PlanEvent):
     name = "PlanReported"
 
     reported_at: datetime
+
+
+# --- the end of support, and a new start: coordination's, keyed by the case -----------------------
+
+
+class _CaseMoved(Event):
+    producer = "coordination"
+
+    case_id: str
+    tenant_id: str
+    occurred_on: date
+    moved_at: datetime
+
+    def aggregate_id(self) -> str:
+        return self.case_id
+
+
+@register
+class CaseTerminated(_CaseMoved):
+    """終結, as a termination meeting judged it. Follow-up needs stay in coordination."""
+
+    name = "CaseTerminated"
+
+    meeting_id: str
+
+
+@register
+class CaseSuspended(_CaseMoved):
+    """中断: all contact lost, as a suspension meeting decided after the recorded attempts."""
+
+    name = "CaseSuspended"
+
+    meeting_id: str
+
+
+@register
+class CaseReopened(_CaseMoved):
+    """A terminated or suspended case starts a new plan cycle."""
+
+    name = "CaseReopened"
+
+    cycle: int

@@ -68,6 +68,14 @@ GRANTS: dict[str, tuple[str | None, ...]] = {
     "conveneSupportMeeting":           (__,     __,     __,     MEMBER, __,      __,     __,     __),
     "getSupportMeeting":               (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
     "listSupportMeetings":             (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
+    # 終結・中断 after a plan meeting's decision, and 再開: recorded by the coordinator.
+    "terminateCase":                   (__,     __,     TENANT, __,     __,      __,     __,     __),
+    "suspendCase":                     (__,     __,     TENANT, __,     __,      __,     __,     __),
+    "reopenCase":                      (__,     __,     TENANT, __,     __,      __,     __,     __),
+    # 支援経過記録: the coordinator, and the outreach and participation workers of the organisations
+    # taking part, record what happened; whoever reads the case reads its notes.
+    "recordProgressNote":              (__,     __,     TENANT, __,     PARTY,   PARTY,  __,     __),
+    "listProgressNotes":               (PARTY,  PARTY,  TENANT, TENANT, PARTY,   PARTY,  __,     __),
     # 支援プラン (seed 003 §6-1(6)): the coordinator drafts, revises and records the plan meeting's
     # approval; the support decision (支援決定) and the acknowledgement of a reported plan are the
     # municipality's alone. The organisations taking part read the case's plans, as the case.

@@ -130,6 +130,10 @@ NOT_IDS = {
     "approval",
     "support-decision",
     "report-acknowledgement",
+    "termination",
+    "suspension",
+    "reopening",
+    "notes",
 }
 
 

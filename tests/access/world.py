@@ -65,6 +65,7 @@ class World:
     plan_etag: str = ""
     plan_items: tuple[str, ...] = ()  # the outreach items of a plan awaiting the support decision
     plan_others: tuple[str, ...] = ()  # and its other items, reviewed with them
+    note_id: str = ""  # a progress note on the standing case
     gazetteers: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)  # tenant: body, ETag
 
 
@@ -123,14 +124,14 @@ class Builder:
         body = {"drafted_on": date.today().isoformat(), "long_term_goals": ["地域とつながる"], "items": items}
         return await self._created(f"/coordination/v1/cases/{case_id}/plans", body, self.coordinator)
 
-    async def _plan_meeting(self, case_id: str | None = None, plan_id: str | None = None) -> str:
+    async def _plan_meeting(
+        self, case_id: str | None = None, plan_id: str | None = None, purpose: str = "plan_evaluation"
+    ) -> str:
         members = [
             {"organisation_id": org, "name": name}
             for org, name in ((OTOFUKE_TOWN, "町 担当"), (WORLD_ORG, "らんらん 担当"), (SHAKYO, "社協 担当"))
         ]
-        decisions = (
-            [{"case_id": case_id, "purpose": "plan_evaluation", "plan_id": plan_id}] if case_id else []
-        )
+        decisions = [{"case_id": case_id, "purpose": purpose, "plan_id": plan_id}] if case_id else []
         body = {"held_on": date.today().isoformat(), "members": members, "decisions": decisions}
         meeting = await self._created("/coordination/v1/plan-meetings", body, self.coordinator)
         return str(meeting.json()["id"])
@@ -180,6 +181,7 @@ class Builder:
         resource = await self._resource()
         plan = await self._plan(case_id)
         plan_meeting_id = await self._plan_meeting()
+        note = await self._note(case_id, "contact")
         export = await self.client.get(
             "/directory/v1/resources/export.csv", headers=self.editor[WORLD_TENANT]
         )
@@ -194,6 +196,7 @@ class Builder:
             csv_file=_csv_with_one_entry(export.content.splitlines(keepends=True)[0]),
             plan_id=plan.json()["id"],
             plan_meeting_id=plan_meeting_id,
+            note_id=note,
         )
 
     # Operations that change their target get one of their own, made again after each success.
@@ -224,6 +227,39 @@ class Builder:
             case_id=case_id,
             case_etag=case.headers["ETag"],
         )
+
+    async def _note(self, case_id: str, kind: str) -> str:
+        body = {"occurred_on": date.today().isoformat(), "kind": kind, "summary": "自宅を訪問した"}
+        note = await self._created(f"/coordination/v1/cases/{case_id}/notes", body, self.coordinator)
+        return str(note.json()["id"])
+
+    async def _with_closing_meeting(self, world: World, purpose: str) -> World:
+        world = await self.fresh_case(world)
+        if purpose == "suspension":
+            await self._note(world.case_id, "contact_attempt")
+        meeting_id = await self._plan_meeting(world.case_id, purpose=purpose)
+        return dataclasses.replace(world, plan_meeting_id=meeting_id)
+
+    async def fresh_judged_for_termination(self, world: World) -> World:
+        """A case of its own that a plan meeting judged to terminate."""
+        return await self._with_closing_meeting(world, "termination")
+
+    async def fresh_out_of_reach(self, world: World) -> World:
+        """A case of its own with a contact attempt recorded and a meeting deciding suspension."""
+        return await self._with_closing_meeting(world, "suspension")
+
+    async def fresh_terminated(self, world: World) -> World:
+        world = await self.fresh_judged_for_termination(world)
+        ended = await self.client.post(
+            f"/coordination/v1/cases/{world.case_id}/termination",
+            json={
+                "meeting_id": world.plan_meeting_id,
+                "goals": [{"goal": "地域とつながる", "attainment": "achieved"}],
+            },
+            headers={**self.coordinator, "If-Match": world.case_etag},
+        )
+        assert ended.status_code == 200, ended.text
+        return dataclasses.replace(world, case_etag=ended.headers["ETag"])
 
     async def fresh_draft(self, world: World) -> World:
         """A case of its own with a plan being drafted."""
@@ -392,6 +428,43 @@ SPECS: dict[str, Spec] = {
         body=lambda w, c: {"reason": "窓口での対応で足りる"},
         if_match=lambda w, c: w.case_etag,
         fresh=Builder.fresh_case,
+    ),
+    "terminateCase": Spec(
+        "POST",
+        lambda w, c: f"{CASES}/{w.case_id}/termination",
+        body=lambda w, c: {
+            "meeting_id": w.plan_meeting_id,
+            "goals": [{"goal": "地域とつながる", "attainment": "achieved"}],
+            "follow_up": [{"need": "月1回の見守り", "organisation_id": SHAKYO}],
+        },
+        if_match=lambda w, c: w.case_etag,
+        fresh=Builder.fresh_judged_for_termination,
+    ),
+    "suspendCase": Spec(
+        "POST",
+        lambda w, c: f"{CASES}/{w.case_id}/suspension",
+        body=lambda w, c: {"meeting_id": w.plan_meeting_id, "reason": "3か月連絡が取れない"},
+        if_match=lambda w, c: w.case_etag,
+        fresh=Builder.fresh_out_of_reach,
+    ),
+    "reopenCase": Spec(
+        "POST",
+        lambda w, c: f"{CASES}/{w.case_id}/reopening",
+        body=lambda w, c: {"reason": "本人から再び相談があった"},
+        if_match=lambda w, c: w.case_etag,
+        fresh=Builder.fresh_terminated,
+    ),
+    "recordProgressNote": Spec(
+        "POST",
+        lambda w, c: f"{CASES}/{w.case_id}/notes",
+        body=lambda w, c: {
+            "occurred_on": date.today().isoformat(),
+            "kind": "call",
+            "summary": "電話で様子を聞いた",
+        },
+    ),
+    "listProgressNotes": Spec(
+        "GET", lambda w, c: f"{CASES}/{w.case_id}/notes", listed=lambda w, r: w.note_id in _ids(r)
     ),
     # 支援プラン and 重層的支援会議
     "draftPlan": Spec(

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
 from services.coordination.access import authorize
-from services.coordination.cases import service
+from services.coordination.cases import closing, service
 from services.coordination.cases.rules import CaseStatus
 from services.coordination.cases.schemas import CaseAnswer, CaseListItem, CaseOut, CasePartyOut
 from services.coordination.cases.views import case_view
 from services.coordination.deps import CoordinationWork
+from services.coordination.progress_notes.schemas import ReopeningIn, SuspensionIn, TerminationIn
 from shared.db import utcnow
 from shared.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
 
@@ -93,3 +94,56 @@ async def decline_case(case_id: str, body: CaseAnswer, work: CoordinationWork) -
 )
 async def return_case(case_id: str, body: CaseAnswer, work: CoordinationWork) -> CaseOut | CasePartyOut:
     return await _answer(case_id, CaseStatus.returned, body, work)
+
+
+@router.post(
+    "/{case_id}/termination",
+    response_model=CaseOut | CasePartyOut,
+    operation_id="terminateCase",
+    summary="終結: end support as a termination meeting judged it; needs If-Match (emits CaseTerminated)",
+    description="Goal attainment per goal and the follow-up needs, with who follows them up.",
+)
+async def terminate_case(case_id: str, body: TerminationIn, work: CoordinationWork) -> CaseOut | CasePartyOut:
+    async with work.transaction() as session:
+        case = await service.get_case(session=session, case_id=case_id)
+        work.check(case)
+        await closing.terminate(
+            session=session, case=case, data=body, actor=work.access.caller.subject, now=utcnow()
+        )
+    return case_view(case, work.access)
+
+
+@router.post(
+    "/{case_id}/suspension",
+    response_model=CaseOut | CasePartyOut,
+    operation_id="suspendCase",
+    summary="中断: suspend support when all contact is lost; needs If-Match (emits CaseSuspended)",
+    description=(
+        "Only with contact attempts recorded as progress notes (kind contact_attempt) since the person "
+        "was last reached, and a suspension meeting's decision."
+    ),
+)
+async def suspend_case(case_id: str, body: SuspensionIn, work: CoordinationWork) -> CaseOut | CasePartyOut:
+    async with work.transaction() as session:
+        case = await service.get_case(session=session, case_id=case_id)
+        work.check(case)
+        await closing.suspend(
+            session=session, case=case, data=body, actor=work.access.caller.subject, now=utcnow()
+        )
+    return case_view(case, work.access)
+
+
+@router.post(
+    "/{case_id}/reopening",
+    response_model=CaseOut | CasePartyOut,
+    operation_id="reopenCase",
+    summary="再開: a terminated or suspended case starts a new plan cycle; If-Match (emits CaseReopened)",
+)
+async def reopen_case(case_id: str, body: ReopeningIn, work: CoordinationWork) -> CaseOut | CasePartyOut:
+    async with work.transaction() as session:
+        case = await service.get_case(session=session, case_id=case_id)
+        work.check(case)
+        await closing.reopen(
+            session=session, case=case, data=body, actor=work.access.caller.subject, now=utcnow()
+        )
+    return case_view(case, work.access)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.coordination.cases.rules import CaseStatus
 
@@ -47,6 +47,7 @@ class CaseOut(BaseModel):
     referred_at: datetime
     opened_at: datetime
     closed_at: datetime | None
+    cycle: int = Field(description="The plan cycle: 1, and one more at each reopening.")
     version: int
     etag: str
 
