@@ -50,6 +50,10 @@ POLICY: Policy = {
     "listCases": Rule("case", "list", _CASE_READERS),
     "declineCase": Rule("case", "update", {R.coordinator: TENANT}),
     "returnCase": Rule("case", "update", {R.coordinator: TENANT}),
+    # 担当: the coordinators assign the lead among themselves; the municipality may too.
+    "assignCase": Rule("case", "update", {R.coordinator: TENANT, R.municipal_officer: TENANT}),
+    "listCaseAssignments": Rule("case", "read", {R.coordinator: TENANT, R.municipal_officer: TENANT}),
+    "getMyWorkList": Rule("case", "list", {R.coordinator: TENANT}),
     # 終結・中断 follow a plan meeting's decision, recorded by the coordinator; so does 再開.
     "terminateCase": Rule("case", "update", {R.coordinator: TENANT}),
     "suspendCase": Rule("case", "update", {R.coordinator: TENANT}),

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.coordination.access import POLICY
 from services.coordination.cases import api as cases_api
 from services.coordination.cases import handlers as case_handlers
+from services.coordination.cases import work_list_api
 from services.coordination.consents import handlers as consent_handlers
 from services.coordination.db import audit_log, idempotency_keys, messaging, metadata
 from services.coordination.organisations import handlers as organisation_handlers
@@ -35,6 +36,7 @@ definition = ServiceDefinition(
     audit_table=audit_log,
     idempotency_table=idempotency_keys,
     routers=(
+        work_list_api.router,
         cases_api.router,
         progress_notes_api.router,
         support_meetings_api.router,

@@ -456,3 +456,19 @@ class CaseReopened(_CaseMoved):
     name = "CaseReopened"
 
     cycle: int
+
+
+@register
+class CaseAssigned(Event):
+    """A lead coordinator (担当の包括化推進員) was assigned to the case, or it was reassigned."""
+
+    name = "CaseAssigned"
+    producer = "coordination"
+
+    case_id: str
+    tenant_id: str
+    coordinator: str  # the staff member's subject: not the person's data
+    assigned_at: datetime
+
+    def aggregate_id(self) -> str:
+        return self.case_id

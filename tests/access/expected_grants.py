@@ -68,6 +68,11 @@ GRANTS: dict[str, tuple[str | None, ...]] = {
     "conveneSupportMeeting":           (__,     __,     __,     MEMBER, __,      __,     __,     __),
     "getSupportMeeting":               (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
     "listSupportMeetings":             (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
+    # 担当の包括化推進員: assigned by the coordinators among themselves, or by the municipality; the
+    # work list is a coordinator's own.
+    "assignCase":                      (__,     __,     TENANT, TENANT, __,      __,     __,     __),
+    "listCaseAssignments":             (__,     __,     TENANT, TENANT, __,      __,     __,     __),
+    "getMyWorkList":                   (__,     __,     TENANT, __,     __,      __,     __,     __),
     # 終結・中断 after a plan meeting's decision, and 再開: recorded by the coordinator.
     "terminateCase":                   (__,     __,     TENANT, __,     __,      __,     __,     __),
     "suspendCase":                     (__,     __,     TENANT, __,     __,      __,     __,     __),

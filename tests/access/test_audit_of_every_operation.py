@@ -134,6 +134,8 @@ NOT_IDS = {
     "suspension",
     "reopening",
     "notes",
+    "assignment",
+    "assignments",
 }
 
 

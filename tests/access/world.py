@@ -429,6 +429,16 @@ SPECS: dict[str, Spec] = {
         if_match=lambda w, c: w.case_etag,
         fresh=Builder.fresh_case,
     ),
+    "assignCase": Spec(
+        "POST",
+        lambda w, c: f"{CASES}/{w.case_id}/assignment",
+        body=lambda w, c: {"coordinator": "coordinator-sato", "coordinator_name": "佐藤 花子"},
+        if_match=lambda w, c: w.case_etag,
+        fresh=Builder.fresh_case,
+    ),
+    "listCaseAssignments": Spec("GET", lambda w, c: f"{CASES}/{w.case_id}/assignments"),
+    # The caller's own cases: nothing of the world's is aimed at.
+    "getMyWorkList": Spec("GET", lambda w, c: "/coordination/v1/work-list", aims_at_world=False),
     "terminateCase": Spec(
         "POST",
         lambda w, c: f"{CASES}/{w.case_id}/termination",

@@ -109,6 +109,7 @@ async def test_updates_of_shared_records_declare_if_match_and_its_problems(clien
         "terminateCase",
         "suspendCase",
         "reopenCase",
+        "assignCase",
     }
     for _path, _method, operation in operations(spec):
         if operation["operationId"] in conditional:

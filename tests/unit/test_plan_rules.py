@@ -15,6 +15,7 @@ from services.coordination.cases.rules import (
     check_reopening,
     check_suspension,
     check_termination,
+    next_due,
 )
 from services.coordination.plan_meetings.rules import MeetingDecisionFacts, MeetingPurpose, NoMeetingDecided
 from services.coordination.plans.rules import (
@@ -282,3 +283,35 @@ def test_an_approved_or_confirmed_plan_is_not_approved_again() -> None:
     for status in (PlanStatus.approved, PlanStatus.confirmed, PlanStatus.superseded):
         with pytest.raises(PlanNotAwaitingThis):
             after_approval(plan(OTHER, status=status), meeting(), municipality=TOWN)
+
+
+# --- the work list ---------------------------------------------------------------------------------
+
+
+def test_the_next_thing_due_follows_the_case_and_its_plan() -> None:
+    opened = date(2026, 10, 1)
+
+    def due(status: CaseStatus, **kwargs: object) -> tuple[str, date | None]:
+        values: dict[str, object] = {
+            "opened_on": opened,
+            "undecided_plan": None,
+            "monitoring_dates": [],
+        }
+        values.update(kwargs)
+        got = next_due(status, **values)  # type: ignore[arg-type]
+        return got.next, got.due_on
+
+    assert due(CaseStatus.open) == ("draft_plan", opened)
+    assert due(CaseStatus.open, undecided_plan=("drafting", date(2026, 11, 2))) == (
+        "plan_meeting",
+        date(2026, 11, 2),
+    )
+    assert due(CaseStatus.in_support, undecided_plan=("approved", date(2026, 11, 9))) == (
+        "support_decision",
+        date(2026, 11, 9),
+    )
+    months = [date(2027, 1, 15), date(2026, 12, 15)]
+    assert due(CaseStatus.in_support, monitoring_dates=months) == ("monitoring", date(2026, 12, 15))
+    assert due(CaseStatus.in_support) == ("none", None)
+    for ended in (CaseStatus.terminated, CaseStatus.suspended, CaseStatus.declined):
+        assert due(ended, undecided_plan=("drafting", opened)) == ("none", None)

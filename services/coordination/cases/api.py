@@ -10,7 +10,14 @@ from pydantic import AwareDatetime
 from services.coordination.access import authorize
 from services.coordination.cases import closing, service
 from services.coordination.cases.rules import CaseStatus
-from services.coordination.cases.schemas import CaseAnswer, CaseListItem, CaseOut, CasePartyOut
+from services.coordination.cases.schemas import (
+    AssignmentIn,
+    AssignmentOut,
+    CaseAnswer,
+    CaseListItem,
+    CaseOut,
+    CasePartyOut,
+)
 from services.coordination.cases.views import case_view
 from services.coordination.deps import CoordinationWork
 from services.coordination.progress_notes.schemas import ReopeningIn, SuspensionIn, TerminationIn
@@ -147,3 +154,39 @@ async def reopen_case(case_id: str, body: ReopeningIn, work: CoordinationWork) -
             session=session, case=case, data=body, actor=work.access.caller.subject, now=utcnow()
         )
     return case_view(case, work.access)
+
+
+@router.post(
+    "/{case_id}/assignment",
+    response_model=CaseOut | CasePartyOut,
+    operation_id="assignCase",
+    summary="担当の割当: assign or reassign the lead coordinator (kept); If-Match (emits CaseAssigned)",
+)
+async def assign_case(case_id: str, body: AssignmentIn, work: CoordinationWork) -> CaseOut | CasePartyOut:
+    async with work.transaction() as session:
+        case = await service.get_case(session=session, case_id=case_id)
+        work.check(case)
+        await service.assign(
+            session=session,
+            case=case,
+            coordinator=body.coordinator,
+            name=body.coordinator_name,
+            actor=work.access.caller.subject,
+            now=utcnow(),
+        )
+    return case_view(case, work.access)
+
+
+@router.get(
+    "/{case_id}/assignments",
+    response_model=list[AssignmentOut],
+    operation_id="listCaseAssignments",
+    summary="Who led the case when",
+)
+async def list_assignments(case_id: str, work: CoordinationWork) -> list[AssignmentOut]:
+    async with work.transaction() as session:
+        await service.get_case(session=session, case_id=case_id)
+        return [
+            AssignmentOut.model_validate(a)
+            for a in await service.assignments_of(session=session, case_id=case_id)
+        ]

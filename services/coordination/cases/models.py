@@ -54,6 +54,9 @@ class Case(Versioned, TenantScoped, Base):
     referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 担当の包括化推進員: the lead coordinator (the token's subject) and the name to show.
+    lead_coordinator: Mapped[str | None] = mapped_column(String(200), index=True)
+    lead_coordinator_name: Mapped[str | None] = mapped_column(String(100))
     # The plan cycle: 1 from opening; a reopening (after termination or suspension) starts the next.
     cycle: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
@@ -70,6 +73,21 @@ class Case(Versioned, TenantScoped, Base):
         if scope.reach == Reach.party:
             return cls.party_index.contains(f"|{scope.organisation_id}|", autoescape=True)
         return super().reach_criteria(scope)
+
+
+class CaseAssignment(TenantScoped, Base):
+    """Who led the case when: every assignment and reassignment, kept."""
+
+    __tablename__ = "case_assignments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(6))
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    coordinator: Mapped[str] = mapped_column(String(200))
+    coordinator_name: Mapped[str] = mapped_column(String(100))
+    assigned_by: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Tenant reach only (TenantScoped's default): the coordinators and the municipality read it.
 
 
 class CaseNumberCounter(Base):

@@ -154,3 +154,34 @@ def check_suspension(
 def check_reopening(status: str) -> CaseStatus:
     """A terminated or suspended case starts a new plan cycle; nothing else reopens it."""
     return transition(status, CaseStatus.open)
+
+
+# --- the coordinator's work list ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    next: str  # draft_plan | plan_meeting | support_decision | monitoring | none
+    due_on: date | None
+
+
+def next_due(
+    status: CaseStatus,
+    *,
+    opened_on: date,
+    undecided_plan: tuple[str, date] | None,
+    monitoring_dates: list[date],
+) -> Due:
+    """What the case waits for next, and since when. `undecided_plan` is the status of a plan being
+    drafted or awaiting its decision, and the day it got there; `monitoring_dates` are those of the
+    plan in force, not yet recorded as done (the earliest is due first; monitoring records come
+    later)."""
+    if status not in ACTIVE:
+        return Due("none", None)
+    if undecided_plan is not None:
+        plan_status, since = undecided_plan
+        return Due("support_decision" if plan_status == "approved" else "plan_meeting", since)
+    if status == CaseStatus.open:
+        return Due("draft_plan", opened_on)
+    upcoming = sorted(monitoring_dates)
+    return Due("monitoring", upcoming[0]) if upcoming else Due("none", None)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -47,6 +47,8 @@ class CaseOut(BaseModel):
     referred_at: datetime
     opened_at: datetime
     closed_at: datetime | None
+    lead_coordinator: str | None
+    lead_coordinator_name: str | None
     cycle: int = Field(description="The plan cycle: 1, and one more at each reopening.")
     version: int
     etag: str
@@ -84,3 +86,37 @@ class CaseListItem(BaseModel):
     main_concern: str | None
     welfare_fields: list[str]
     opened_at: datetime
+
+
+class AssignmentIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"coordinator": "coordinator-sato", "coordinator_name": "佐藤 花子"}]
+        },
+    )
+
+    coordinator: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = (
+        Field(description="The lead coordinator: the subject of their token.")
+    )
+    coordinator_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class AssignmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    coordinator: str
+    coordinator_name: str
+    assigned_by: str
+    assigned_at: datetime
+
+
+class WorkItem(BaseModel):
+    """One of my cases, with the next thing due."""
+
+    case_id: str
+    case_number: str
+    status: CaseStatus
+    urgency: str
+    next: str = Field(description="draft_plan | plan_meeting | support_decision | monitoring | none")
+    due_on: date | None = Field(description="Since when it is due (monitoring: the planned date).")

@@ -10,13 +10,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coordination.cases import rules
-from services.coordination.cases.models import Case, CaseNumberCounter
+from services.coordination.cases.models import Case, CaseAssignment, CaseNumberCounter
 from services.coordination.cases.rules import CaseStatus
 from services.coordination.consents import service as consents
 from services.coordination.db import messaging
 from shared.db import new_id, upsert
 from shared.errors import NotFound, Text
-from shared.events.catalog import CaseOpened, CaseReferred, ReferralDeclined, ReferralReturned
+from shared.events.catalog import CaseAssigned, CaseOpened, CaseReferred, ReferralDeclined, ReferralReturned
 from shared.messaging.outbox import emit
 from shared.pagination import Ordering, SortKey, keyset_page
 
@@ -182,3 +182,40 @@ async def list_cases(
     return await keyset_page(
         session, select(Case).where(*conditions), NEWEST_FIRST, cursor=cursor, limit=limit
     )
+
+
+async def assign(
+    *, session: AsyncSession, case: Case, coordinator: str, name: str, actor: str, now: datetime
+) -> Case:
+    """担当の包括化推進員: the lead coordinator, assigned or reassigned; every assignment is kept."""
+    if rules.CaseStatus(case.status) not in rules.ACTIVE:
+        raise rules.InvalidCaseTransition(
+            Text("終結・中断・辞退・差し戻しのケースには担当を付けられません。", "The case is not active.")
+        )
+    case.lead_coordinator = coordinator
+    case.lead_coordinator_name = name
+    await session.flush()  # the conditional UPDATE first: a concurrent reassignment is stale (412)
+    session.add(
+        CaseAssignment(
+            id=new_id(),
+            tenant_id=case.tenant_id,
+            case_id=case.id,
+            coordinator=coordinator,
+            coordinator_name=name,
+            assigned_by=actor,
+            assigned_at=now,
+        )
+    )
+    await emit(
+        session,
+        messaging,
+        CaseAssigned(case_id=case.id, tenant_id=case.tenant_id, coordinator=coordinator, assigned_at=now),
+    )
+    return case
+
+
+async def assignments_of(*, session: AsyncSession, case_id: str) -> list[CaseAssignment]:
+    rows = await session.scalars(
+        select(CaseAssignment).where(CaseAssignment.case_id == case_id).order_by(CaseAssignment.assigned_at)
+    )
+    return list(rows.all())
