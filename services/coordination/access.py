@@ -50,6 +50,12 @@ POLICY: Policy = {
     "listCases": Rule("case", "list", _CASE_READERS),
     "declineCase": Rule("case", "update", {R.coordinator: TENANT}),
     "returnCase": Rule("case", "update", {R.coordinator: TENANT}),
+    # アセスメント: the coordinator's; read by the coordinators and the municipality only (it holds the
+    # person's situation, risks and words in full).
+    "recordAssessment": Rule("assessment", "create", {R.coordinator: TENANT}),
+    "listAssessments": Rule("assessment", "list", {R.coordinator: TENANT, R.municipal_officer: TENANT}),
+    # The timeline merges everything recorded about the case, the assessments included.
+    "getCaseTimeline": Rule("case", "read", {R.coordinator: TENANT, R.municipal_officer: TENANT}),
     # 担当: the coordinators assign the lead among themselves; the municipality may too.
     "assignCase": Rule("case", "update", {R.coordinator: TENANT, R.municipal_officer: TENANT}),
     "listCaseAssignments": Rule("case", "read", {R.coordinator: TENANT, R.municipal_officer: TENANT}),

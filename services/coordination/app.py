@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.coordination.access import POLICY
+from services.coordination.assessments import api as assessments_api
 from services.coordination.cases import api as cases_api
 from services.coordination.cases import handlers as case_handlers
 from services.coordination.cases import work_list_api
@@ -39,6 +40,7 @@ definition = ServiceDefinition(
         work_list_api.router,
         cases_api.router,
         progress_notes_api.router,
+        assessments_api.router,
         support_meetings_api.router,
         plans_api.router,
         plan_meetings_api.router,

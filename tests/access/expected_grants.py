@@ -68,6 +68,10 @@ GRANTS: dict[str, tuple[str | None, ...]] = {
     "conveneSupportMeeting":           (__,     __,     __,     MEMBER, __,      __,     __,     __),
     "getSupportMeeting":               (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
     "listSupportMeetings":             (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
+    # アセスメント and the timeline that includes it: the coordinators' and the municipality's only.
+    "recordAssessment":                (__,     __,     TENANT, __,     __,      __,     __,     __),
+    "listAssessments":                 (__,     __,     TENANT, TENANT, __,      __,     __,     __),
+    "getCaseTimeline":                 (__,     __,     TENANT, TENANT, __,      __,     __,     __),
     # 担当の包括化推進員: assigned by the coordinators among themselves, or by the municipality; the
     # work list is a coordinator's own.
     "assignCase":                      (__,     __,     TENANT, TENANT, __,      __,     __,     __),

@@ -136,6 +136,8 @@ NOT_IDS = {
     "notes",
     "assignment",
     "assignments",
+    "assessments",
+    "timeline",
 }
 
 

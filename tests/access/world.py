@@ -429,6 +429,16 @@ SPECS: dict[str, Spec] = {
         if_match=lambda w, c: w.case_etag,
         fresh=Builder.fresh_case,
     ),
+    "recordAssessment": Spec(
+        "POST",
+        lambda w, c: f"{CASES}/{w.case_id}/assessments",
+        body=lambda w, c: {
+            "assessed_on": date.today().isoformat(),
+            "concerns": [{"concern": "caregiving", "field": "elderly_care", "view": "介護負担が大きい"}],
+        },
+    ),
+    "listAssessments": Spec("GET", lambda w, c: f"{CASES}/{w.case_id}/assessments"),
+    "getCaseTimeline": Spec("GET", lambda w, c: f"{CASES}/{w.case_id}/timeline"),
     "assignCase": Spec(
         "POST",
         lambda w, c: f"{CASES}/{w.case_id}/assignment",

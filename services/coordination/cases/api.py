@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
 from services.coordination.access import authorize
-from services.coordination.cases import closing, service
+from services.coordination.cases import closing, service, timeline
 from services.coordination.cases.rules import CaseStatus
 from services.coordination.cases.schemas import (
     AssignmentIn,
@@ -18,6 +18,7 @@ from services.coordination.cases.schemas import (
     CaseOut,
     CasePartyOut,
 )
+from services.coordination.cases.timeline import TimelineEntry
 from services.coordination.cases.views import case_view
 from services.coordination.deps import CoordinationWork
 from services.coordination.progress_notes.schemas import ReopeningIn, SuspensionIn, TerminationIn
@@ -190,3 +191,14 @@ async def list_assignments(case_id: str, work: CoordinationWork) -> list[Assignm
             AssignmentOut.model_validate(a)
             for a in await service.assignments_of(session=session, case_id=case_id)
         ]
+
+
+@router.get(
+    "/{case_id}/timeline",
+    response_model=list[TimelineEntry],
+    operation_id="getCaseTimeline",
+    summary="The case's history: notes, assignments, assessments, plans, meetings and state changes in order",
+)
+async def get_timeline(case_id: str, work: CoordinationWork) -> list[TimelineEntry]:
+    async with work.transaction() as session:
+        return await timeline.timeline(session=session, case_id=case_id)
