@@ -34,6 +34,7 @@ from shared.db import Database, database_url
 from shared.errors import DomainError, install_problem_handlers, render_domain_error
 from shared.events.registry import Event, dead_letter_topic, registered, topic_for
 from shared.http import BodySizeLimit, Check, RequestId, health_router
+from shared.jobs import Job, JobRunner
 from shared.logs import redact_access_logs
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.housekeeping import Housekeeper
@@ -64,6 +65,8 @@ class ServiceDefinition:
     handlers: Mapping[type[Event], Handler] = field(default_factory=dict)
     # Reference data the service needs to work at all (idempotent; runs after migrations).
     seed: Seeder | None = None
+    # Scheduled work of its own (shared/jobs.py), started with the relay.
+    jobs: Sequence[Job] = ()
 
 
 class ServiceRuntime:
@@ -84,6 +87,7 @@ class ServiceRuntime:
         self.relay = OutboxRelay(
             service=self.name, db=self.db, tables=definition.messaging, bus=bus, settings=settings
         )
+        self.jobs = JobRunner(service=self.name, db=self.db, jobs=definition.jobs, settings=settings)
         self.housekeeper = Housekeeper(
             service=self.name,
             db=self.db,
@@ -117,8 +121,10 @@ class ServiceRuntime:
     def start_relay(self) -> None:
         self.relay.start()
         self.housekeeper.start()
+        self.jobs.start()
 
     async def stop(self) -> None:
+        await self.jobs.stop()
         await self.housekeeper.stop()
         await self.relay.stop()
 

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     outbox_publish_timeout_seconds: float = Field(default=10.0, gt=0)
     # Housekeeping (shared/messaging/housekeeping.py); the audit trail is never purged by it.
     housekeeping_interval_seconds: float = Field(default=3600.0, gt=0)
+    # How often coordination looks for monitoring dates that passed unrecorded (MonitoringOverdue).
+    monitoring_check_interval_seconds: float = Field(default=3600.0, gt=0)
     outbox_retention_days: float = Field(default=7.0, ge=0)
     inbox_retention_days: float = Field(default=30.0, ge=1)
     idempotency_retention_hours: float = Field(default=24.0, gt=0)

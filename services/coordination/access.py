@@ -54,6 +54,10 @@ POLICY: Policy = {
     # person's situation, risks and words in full).
     "recordAssessment": Rule("assessment", "create", {R.coordinator: TENANT}),
     "listAssessments": Rule("assessment", "list", {R.coordinator: TENANT, R.municipal_officer: TENANT}),
+    # モニタリング: recorded by the coordinator; due lists for the coordinators and the municipality.
+    "recordMonitoring": Rule("monitoring", "create", {R.coordinator: TENANT}),
+    "listMonitoringRecords": Rule("monitoring", "list", {R.coordinator: TENANT, R.municipal_officer: TENANT}),
+    "listMonitoringDue": Rule("monitoring", "list", {R.coordinator: TENANT, R.municipal_officer: TENANT}),
     # The timeline merges everything recorded about the case, the assessments included.
     "getCaseTimeline": Rule("case", "read", {R.coordinator: TENANT, R.municipal_officer: TENANT}),
     # 担当: the coordinators assign the lead among themselves; the municipality may too.

@@ -13,6 +13,8 @@ from services.coordination.cases import handlers as case_handlers
 from services.coordination.cases import work_list_api
 from services.coordination.consents import handlers as consent_handlers
 from services.coordination.db import audit_log, idempotency_keys, messaging, metadata
+from services.coordination.monitoring import api as monitoring_api
+from services.coordination.monitoring.service import notice_overdue
 from services.coordination.organisations import handlers as organisation_handlers
 from services.coordination.plan_meetings import api as plan_meetings_api
 from services.coordination.plans import api as plans_api
@@ -24,6 +26,7 @@ from shared.events.catalog import (
     ConsentRecorded,
     ConsentWithdrawn,
 )
+from shared.jobs import Job
 from shared.runtime import ServiceDefinition, build_app
 from shared.settings import Settings, get_settings
 
@@ -44,7 +47,9 @@ definition = ServiceDefinition(
         support_meetings_api.router,
         plans_api.router,
         plan_meetings_api.router,
+        monitoring_api.router,
     ),
+    jobs=(Job("monitoring-overdue", lambda s: s.monitoring_check_interval_seconds, notice_overdue),),
     handlers={
         CaseReferred: case_handlers.on_case_referred,
         ConsentRecorded: consent_handlers.on_consent_recorded,

@@ -472,3 +472,20 @@ class CaseAssigned(Event):
 
     def aggregate_id(self) -> str:
         return self.case_id
+
+
+@register
+class MonitoringOverdue(Event):
+    """A planned monitoring date passed without a monitoring record (sent once per plan and date)."""
+
+    name = "MonitoringOverdue"
+    producer = "coordination"
+
+    case_id: str
+    plan_id: str
+    tenant_id: str
+    due_on: date
+    noticed_at: datetime
+
+    def aggregate_id(self) -> str:
+        return self.case_id

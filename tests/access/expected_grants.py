@@ -68,6 +68,10 @@ GRANTS: dict[str, tuple[str | None, ...]] = {
     "conveneSupportMeeting":           (__,     __,     __,     MEMBER, __,      __,     __,     __),
     "getSupportMeeting":               (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
     "listSupportMeetings":             (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
+    # モニタリング: recorded by the coordinator; what is due, for the coordinators and the municipality.
+    "recordMonitoring":                (__,     __,     TENANT, __,     __,      __,     __,     __),
+    "listMonitoringRecords":           (__,     __,     TENANT, TENANT, __,      __,     __,     __),
+    "listMonitoringDue":               (__,     __,     TENANT, TENANT, __,      __,     __,     __),
     # アセスメント and the timeline that includes it: the coordinators' and the municipality's only.
     "recordAssessment":                (__,     __,     TENANT, __,     __,      __,     __,     __),
     "listAssessments":                 (__,     __,     TENANT, TENANT, __,      __,     __,     __),

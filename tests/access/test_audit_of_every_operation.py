@@ -138,6 +138,7 @@ NOT_IDS = {
     "assignments",
     "assessments",
     "timeline",
+    "monitoring",
 }
 
 

@@ -66,6 +66,7 @@ class World:
     plan_items: tuple[str, ...] = ()  # the outreach items of a plan awaiting the support decision
     plan_others: tuple[str, ...] = ()  # and its other items, reviewed with them
     note_id: str = ""  # a progress note on the standing case
+    monitoring_due_on: str = ""  # a monitoring date of a confirmed plan
     gazetteers: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)  # tenant: body, ETag
 
 
@@ -114,14 +115,21 @@ class Builder:
 
         return consultation_id, consent.json()["id"], referral_id, await eventually(case_id)
 
-    async def _plan(self, case_id: str, *, outreach: bool = False) -> httpx.Response:
+    async def _plan(
+        self, case_id: str, *, outreach: bool = False, monitoring: list[str] | None = None
+    ) -> httpx.Response:
         """A plan for the case: an item of WORLD_ORG's, and an outreach item of the council's."""
         items = [{"kind": "other", "organisation_id": WORLD_ORG, "what": "介護サービスの調整"}]
         if outreach:
             items.append(
                 {"kind": "outreach", "organisation_id": SHAKYO, "what": "自宅訪問", "frequency": "週1回"}
             )
-        body = {"drafted_on": date.today().isoformat(), "long_term_goals": ["地域とつながる"], "items": items}
+        body = {
+            "drafted_on": date.today().isoformat(),
+            "long_term_goals": ["地域とつながる"],
+            "items": items,
+            "monitoring_dates": monitoring or [],
+        }
         return await self._created(f"/coordination/v1/cases/{case_id}/plans", body, self.coordinator)
 
     async def _plan_meeting(
@@ -136,9 +144,9 @@ class Builder:
         meeting = await self._created("/coordination/v1/plan-meetings", body, self.coordinator)
         return str(meeting.json()["id"])
 
-    async def _approved(self, world: World, *, outreach: bool) -> World:
+    async def _approved(self, world: World, *, outreach: bool, monitoring: list[str] | None = None) -> World:
         world = await self.fresh_case(world)
-        plan = (await self._plan(world.case_id, outreach=outreach)).json()
+        plan = (await self._plan(world.case_id, outreach=outreach, monitoring=monitoring)).json()
         meeting_id = await self._plan_meeting(world.case_id, plan["id"])
         approved = await self.client.post(
             f"/coordination/v1/plans/{plan['id']}/approval",
@@ -276,6 +284,11 @@ class Builder:
     async def fresh_awaiting_decision(self, world: World) -> World:
         """A plan with an outreach item, approved by its meeting: the support decision is awaited."""
         return await self._approved(world, outreach=True)
+
+    async def fresh_monitored_plan(self, world: World) -> World:
+        """A confirmed plan (reported: no outreach) with a monitoring date today."""
+        world = await self._approved(world, outreach=False, monitoring=[date.today().isoformat()])
+        return dataclasses.replace(world, monitoring_due_on=date.today().isoformat())
 
     async def fresh_reported(self, world: World) -> World:
         """A plan without outreach or participation, confirmed by its meeting and reported."""
@@ -428,6 +441,20 @@ SPECS: dict[str, Spec] = {
         body=lambda w, c: {"reason": "窓口での対応で足りる"},
         if_match=lambda w, c: w.case_etag,
         fresh=Builder.fresh_case,
+    ),
+    "recordMonitoring": Spec(
+        "POST",
+        lambda w, c: f"{CASES}/{w.case_id}/monitoring",
+        body=lambda w, c: {
+            "due_on": w.monitoring_due_on,
+            "monitored_on": date.today().isoformat(),
+            "items": [{"item_id": w.plan_others[0], "outcome": "done"}],
+        },
+        fresh=Builder.fresh_monitored_plan,
+    ),
+    "listMonitoringRecords": Spec("GET", lambda w, c: f"{CASES}/{w.case_id}/monitoring"),
+    "listMonitoringDue": Spec(
+        "GET", lambda w, c: "/coordination/v1/monitoring-due?mine=false", aims_at_world=False
     ),
     "recordAssessment": Spec(
         "POST",

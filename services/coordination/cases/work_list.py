@@ -11,6 +11,7 @@ from services.coordination.cases import rules
 from services.coordination.cases.models import Case
 from services.coordination.cases.rules import ACTIVE, JST, CaseStatus
 from services.coordination.cases.schemas import WorkItem
+from services.coordination.monitoring.service import recorded_dates
 from services.coordination.plans.models import SupportPlan
 
 _LAST = date.max
@@ -32,6 +33,7 @@ async def work_list(*, session: AsyncSession, coordinator: str) -> list[WorkItem
             )
         )
     ).all()
+    recorded = await recorded_dates(session, [p.id for p in plans if p.status == "confirmed"])
     items = []
     for case in cases:
         own = [p for p in plans if p.case_id == case.id and p.cycle == case.cycle]
@@ -43,7 +45,13 @@ async def work_list(*, session: AsyncSession, coordinator: str) -> list[WorkItem
             undecided_plan=(undecided.status, undecided.updated_at.astimezone(JST).date())
             if undecided
             else None,
-            monitoring_dates=[date.fromisoformat(d) for d in in_force.monitoring_dates] if in_force else [],
+            monitoring_dates=[
+                day
+                for day in (date.fromisoformat(d) for d in in_force.monitoring_dates)
+                if day not in recorded.get(in_force.id, [])
+            ]
+            if in_force
+            else [],
         )
         items.append(
             WorkItem(
