@@ -94,6 +94,10 @@ POLICY: Policy = {
     # of every one; the other members' organisations read its record.
     "recordPlanMeeting": Rule("plan_meeting", "create", {R.coordinator: TENANT}),
     "getPlanMeeting": Rule("plan_meeting", "read", _PLAN_MEETING_READERS),
+    # 年度の実績: counts only, no personal data; the municipality reports them.
+    "getCoordinationFigures": Rule(
+        "figures", "read", {R.coordinator: TENANT, R.municipal_officer: TENANT}, personal_data=False
+    ),
     **audit_rules("coordination"),
 }
 

@@ -13,6 +13,7 @@ from services.coordination.cases import handlers as case_handlers
 from services.coordination.cases import work_list_api
 from services.coordination.consents import handlers as consent_handlers
 from services.coordination.db import audit_log, idempotency_keys, messaging, metadata
+from services.coordination.figures import api as figures_api
 from services.coordination.monitoring import api as monitoring_api
 from services.coordination.monitoring.service import notice_overdue
 from services.coordination.organisations import handlers as organisation_handlers
@@ -48,6 +49,7 @@ definition = ServiceDefinition(
         plans_api.router,
         plan_meetings_api.router,
         monitoring_api.router,
+        figures_api.router,
     ),
     jobs=(Job("monitoring-overdue", lambda s: s.monitoring_check_interval_seconds, notice_overdue),),
     handlers={

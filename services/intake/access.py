@@ -35,6 +35,8 @@ POLICY: Policy = {
     "referToCollaboration": Rule("referral", "create", _WINDOW_SIDE),
     "listReferralsOfConsultation": Rule("referral", "list", _WINDOW_SIDE_AND_MUNICIPALITY),
     "getReferral": Rule("referral", "read", _WINDOW_SIDE_AND_MUNICIPALITY),
+    # 年度の実績: counts only, no personal data; the municipality reports them.
+    "getIntakeFigures": Rule("figures", "read", {R.municipal_officer: TENANT}, personal_data=False),
     **audit_rules("intake"),
 }
 

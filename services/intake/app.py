@@ -10,6 +10,7 @@ from services.intake.access import POLICY
 from services.intake.consent import api as consent_api
 from services.intake.consultations import api as consultations_api
 from services.intake.db import audit_log, idempotency_keys, messaging, metadata
+from services.intake.figures import api as figures_api
 from services.intake.referrals import api as referrals_api
 from services.intake.referrals import handlers
 from services.intake.windows import api as windows_api
@@ -32,7 +33,13 @@ definition = ServiceDefinition(
     policy=POLICY,
     audit_table=audit_log,
     idempotency_table=idempotency_keys,
-    routers=(windows_api.router, consultations_api.router, consent_api.router, referrals_api.router),
+    routers=(
+        windows_api.router,
+        consultations_api.router,
+        consent_api.router,
+        referrals_api.router,
+        figures_api.router,
+    ),
     handlers={
         CaseOpened: handlers.on_case_opened,
         ReferralDeclined: handlers.on_referral_declined,

@@ -55,6 +55,7 @@ GRANTS: dict[str, tuple[str | None, ...]] = {
     "listConsents":                    (ORG,    ORG,    __,     TENANT, __,      __,     __,     __),
     "withdrawConsent":                 (ORG,    ORG,    __,     TENANT, __,      __,     __,     __),
     "getReferral":                     (ORG,    ORG,    __,     TENANT, __,      __,     __,     __),
+    "getIntakeFigures":                (__,     __,     __,     TENANT, __,      __,     __,     __),
     "listReferralsOfConsultation":     (ORG,    ORG,    __,     TENANT, __,      __,     __,     __),
     # --- coordination: 多機関協働 (items 5, 6) ----------------------------------------------------
     # Coordinators and the municipality see every case; the organisations taking part see theirs.
@@ -68,6 +69,8 @@ GRANTS: dict[str, tuple[str | None, ...]] = {
     "conveneSupportMeeting":           (__,     __,     __,     MEMBER, __,      __,     __,     __),
     "getSupportMeeting":               (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
     "listSupportMeetings":             (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
+    # 年度の実績 (counts, no personal data): the municipality reports them; coordinators see theirs.
+    "getCoordinationFigures":          (__,     __,     TENANT, TENANT, __,      __,     __,     __),
     # モニタリング: recorded by the coordinator; what is due, for the coordinators and the municipality.
     "recordMonitoring":                (__,     __,     TENANT, __,     __,      __,     __,     __),
     "listMonitoringRecords":           (__,     __,     TENANT, TENANT, __,      __,     __,     __),

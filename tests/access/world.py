@@ -419,6 +419,7 @@ SPECS: dict[str, Spec] = {
         lambda w, c: f"{CONSULTATIONS}/{w.consultation_id}/referrals",
         listed=lambda w, r: w.referral_id in _ids(r),
     ),
+    "getIntakeFigures": Spec("GET", lambda w, c: "/intake/v1/figures?fiscal_year=2026", aims_at_world=False),
     "getReferral": Spec("GET", lambda w, c: f"/intake/v1/referrals/{w.referral_id}"),
     # coordination
     "getCase": Spec("GET", lambda w, c: f"{CASES}/{w.case_id}"),
@@ -441,6 +442,9 @@ SPECS: dict[str, Spec] = {
         body=lambda w, c: {"reason": "窓口での対応で足りる"},
         if_match=lambda w, c: w.case_etag,
         fresh=Builder.fresh_case,
+    ),
+    "getCoordinationFigures": Spec(
+        "GET", lambda w, c: "/coordination/v1/figures?fiscal_year=2026", aims_at_world=False
     ),
     "recordMonitoring": Spec(
         "POST",

@@ -23,6 +23,7 @@ class Case(Versioned, TenantScoped, Base):
         UniqueConstraint("referral_id"),
         UniqueConstraint("tenant_id", "case_number"),
         Index("ix_cases_tenant_opened", "tenant_id", "opened_at", "id"),
+        Index("ix_cases_tenant_closed", "tenant_id", "closed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -43,7 +43,10 @@ class PlanMeetingDecision(TenantScoped, Base):
     or a suspension. `approved` False: discussed, not approved (the coordinator revises)."""
 
     __tablename__ = "plan_meeting_decisions"
-    __table_args__ = (UniqueConstraint("meeting_id", "case_id", "purpose"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "case_id", "purpose"),
+        Index("ix_plan_meeting_decisions_tenant_held", "tenant_id", "held_on"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(6))

@@ -60,6 +60,7 @@ class SupportPlan(Versioned, OfACase, Base):
             sqlite_where=text("status IN ('drafting', 'approved')"),
             postgresql_where=text("status IN ('drafting', 'approved')"),
         ),
+        Index("ix_support_plans_tenant_drafted", "tenant_id", "drafted_on"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -34,6 +34,7 @@ class CaseStateChange(OfACase, Base):
     current one."""
 
     __tablename__ = "case_state_changes"
+    __table_args__ = (Index("ix_case_state_changes_tenant_occurred", "tenant_id", "occurred_on"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(6))

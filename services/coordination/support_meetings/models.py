@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, String, Text
+from sqlalchemy import JSON, Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -16,6 +16,8 @@ from shared.db import UTCDateTime, Versioned
 
 class SupportMeeting(Versioned, TenantScoped, Base):
     __tablename__ = "support_meetings"
+    # The fiscal-year figures count by held_on; the list pages newest first by (held_on, id).
+    __table_args__ = (Index("ix_support_meetings_tenant_held", "tenant_id", "held_on", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(6), index=True)

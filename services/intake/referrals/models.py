@@ -28,6 +28,7 @@ class Referral(TenantScoped, Base):
             postgresql_where=_OPEN,
             sqlite_where=_OPEN,
         ),
+        Index("ix_referrals_tenant_referred", "tenant_id", "referred_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
