@@ -81,7 +81,7 @@ async def test_my_work_list_shows_the_next_thing_due_oldest_first(
     listed = (await client.get("/coordination/v1/work-list", headers=me)).json()
 
     assert {(i["case_id"], i["next"]) for i in listed} == {
-        (unplanned["id"], "draft_plan"),
+        (unplanned["id"], "assessment"),  # nothing assessed yet
         (planned["id"], "plan_meeting"),
     }
     assert [i["due_on"] for i in listed] == sorted(i["due_on"] for i in listed)

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.api.helpers import assert_problem, shares_one_system
+from tests.support.builders import consultation_body
 from tests.support.tokens import bearer
 
 pytestmark = shares_one_system
@@ -101,3 +102,29 @@ async def test_intake_figures_follow_the_same_convention(
     )
     bad = await client.get("/intake/v1/figures", params={"fiscal_year": 1900}, headers=officer)
     assert_problem(bad, status=422, slug="validation-error", fields={"fiscal_year": "greater_than_equal"})
+
+
+async def test_consultations_count_in_the_fiscal_year_they_were_received_in_japan(
+    client: httpx.AsyncClient, officer, settings
+) -> None:
+    staff = bearer(settings, "window_staff", tenant=TENANT, org=CITY, subject="staff-figures")
+    # 23:30 on 31 March and 00:10 on 1 April in Japan: one each side of the year's turn (in UTC both
+    # fall on 31 March).
+    for received_at in ("2025-03-31T23:30:00+09:00", "2025-04-01T00:10:00+09:00"):
+        body = consultation_body(
+            window_code="052124-houkatsu-center", received_at=received_at, channel="phone"
+        )
+        response = await client.post("/intake/v1/consultations", json=body, headers=staff)
+        assert response.status_code == 201, response.text
+
+    fy2024 = values(
+        (await client.get("/intake/v1/figures", params={"fiscal_year": 2024}, headers=officer)).json()
+    )
+    fy2025 = values(
+        (await client.get("/intake/v1/figures", params={"fiscal_year": 2025}, headers=officer)).json()
+    )
+
+    assert fy2024["consultations_received"] == fy2025["consultations_received"] == 1
+    assert fy2024["consultations_received.window.052124-houkatsu-center"] == 1
+    assert fy2025["consultations_received.channel.phone"] == 1
+    assert fy2024["consultations_received.field.elderly_care"] == 1

@@ -302,6 +302,7 @@ def test_the_next_thing_due_follows_the_case_and_its_plan() -> None:
         return got.next, got.due_on
 
     assert due(CaseStatus.open) == ("draft_plan", opened)
+    assert due(CaseStatus.open, assessed=False) == ("assessment", opened)
     assert due(CaseStatus.open, undecided_plan=("drafting", date(2026, 11, 2))) == (
         "plan_meeting",
         date(2026, 11, 2),

@@ -161,7 +161,7 @@ def check_reopening(status: str) -> CaseStatus:
 
 @dataclass(frozen=True)
 class Due:
-    next: str  # draft_plan | plan_meeting | support_decision | monitoring | none
+    next: str  # assessment | draft_plan | plan_meeting | support_decision | monitoring | none
     due_on: date | None
 
 
@@ -171,9 +171,11 @@ def next_due(
     opened_on: date,
     undecided_plan: tuple[str, date] | None,
     monitoring_dates: list[date],
+    assessed: bool = True,
 ) -> Due:
     """What the case waits for next, and since when. `undecided_plan` is the status of a plan being
-    drafted or awaiting its decision, and the day it got there; `monitoring_dates` are those of the
+    drafted or awaiting its decision, and the day it got there; `assessed` whether the case has an
+    assessment; `monitoring_dates` are those of the
     plan in force, not yet recorded as done (the earliest is due first; monitoring records come
     later)."""
     if status not in ACTIVE:
@@ -182,6 +184,7 @@ def next_due(
         plan_status, since = undecided_plan
         return Due("support_decision" if plan_status == "approved" else "plan_meeting", since)
     if status == CaseStatus.open:
-        return Due("draft_plan", opened_on)
+        # アセスメント first, then the plan drawn from it (a reopened case may be re-assessed or not).
+        return Due("draft_plan" if assessed else "assessment", opened_on)
     upcoming = sorted(monitoring_dates)
     return Due("monitoring", upcoming[0]) if upcoming else Due("none", None)

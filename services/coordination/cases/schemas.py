@@ -118,5 +118,7 @@ class WorkItem(BaseModel):
     case_number: str
     status: CaseStatus
     urgency: str
-    next: str = Field(description="draft_plan | plan_meeting | support_decision | monitoring | none")
+    next: str = Field(
+        description="assessment | draft_plan | plan_meeting | support_decision | monitoring | none"
+    )
     due_on: date | None = Field(description="Since when it is due (monitoring: the planned date).")

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.coordination.assessments.models import Assessment
 from services.coordination.cases import rules
 from services.coordination.cases.models import Case
 from services.coordination.cases.rules import ACTIVE, JST, CaseStatus
@@ -34,6 +35,13 @@ async def work_list(*, session: AsyncSession, coordinator: str) -> list[WorkItem
         )
     ).all()
     recorded = await recorded_dates(session, [p.id for p in plans if p.status == "confirmed"])
+    assessed = set(
+        (
+            await session.scalars(
+                select(Assessment.case_id).where(Assessment.case_id.in_([c.id for c in cases]))
+            )
+        ).all()
+    )
     items = []
     for case in cases:
         own = [p for p in plans if p.case_id == case.id and p.cycle == case.cycle]
@@ -52,6 +60,7 @@ async def work_list(*, session: AsyncSession, coordinator: str) -> list[WorkItem
             ]
             if in_force
             else [],
+            assessed=case.id in assessed,
         )
         items.append(
             WorkItem(
