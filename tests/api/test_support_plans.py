@@ -31,7 +31,9 @@ SHAKYO = "016314-shakyo"  # 音更町社会福祉協議会: carries the outreach
 PLANS = "/coordination/v1/plans"
 MEETINGS = "/coordination/v1/plan-meetings"
 JST = timezone(timedelta(hours=9))
-TODAY = date.today().isoformat()  # never later than today in Japan
+# Fixed once for the module: every date of a test is relative to it, even across midnight.
+DAY = date.today()
+TODAY = DAY.isoformat()  # never later than today in Japan
 
 
 @pytest.fixture
@@ -69,7 +71,7 @@ def plan_body(*, outreach: bool = True, **overrides: Any) -> dict[str, Any]:
         "long_term_goals": ["地域の活動に参加し、人とのつながりを持てる"],
         "short_term_goals": ["月に2回、支援者と外出する"],
         "items": items,
-        "monitoring_dates": [(date.today() + timedelta(days=30)).isoformat()],
+        "monitoring_dates": [(DAY + timedelta(days=30)).isoformat()],
     }
     body.update(overrides)
     return body
@@ -323,8 +325,8 @@ async def test_bad_plan_input_names_the_field_and_saves_nothing(
     bad = plan_body()
     bad["items"][0]["organisation_id"] = "016314-nowhere"
     bad["items"][1]["organisation_id"] = "223417-town"
-    bad["items"][1]["ends_on"] = (date.today() - timedelta(days=1)).isoformat()
-    bad["monitoring_dates"] = [(date.today() - timedelta(days=3)).isoformat()]
+    bad["items"][1]["ends_on"] = (DAY - timedelta(days=1)).isoformat()  # before its starts_on (DAY)
+    bad["monitoring_dates"] = [(DAY - timedelta(days=3)).isoformat()]
 
     response = await client.post(path, json=bad, headers=coordinator)
     assert_problem(
