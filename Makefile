@@ -68,6 +68,7 @@ bench: install
 	$(BIN)/python -m tests.bench.audit_cost
 	$(BIN)/python -m tests.bench.directory_search
 	$(BIN)/python -m tests.bench.directory_import
+	$(BIN)/python -m tests.bench.figures
 
 lock: install
 	$(BIN)/python -m pip install --quiet pip-tools
