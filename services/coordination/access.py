@@ -76,6 +76,21 @@ POLICY: Policy = {
         {R.coordinator: TENANT, R.outreach_worker: PARTY, R.participation_worker: PARTY},
     ),
     "listProgressNotes": Rule("progress_note", "list", _CASE_READERS),
+    # 関係機関: the coordinator records who takes part; those who read the case see who else does
+    # (the sharing basis of each only for tenant readers). Emergency sharing (APPI Art. 27(1)(ii)) is
+    # decided by a coordinator or the municipality and reported to the municipality, which alone
+    # acknowledges it. The record of disclosures (APPI Art. 29) is the controller's: tenant readers.
+    "addCaseParty": Rule("case_party", "create", {R.coordinator: TENANT}),
+    "listCaseParties": Rule("case_party", "list", _CASE_READERS),
+    "changeCaseParty": Rule("case_party", "update", {R.coordinator: TENANT}),
+    "recordEmergencySharing": Rule(
+        "emergency_sharing", "create", {R.coordinator: TENANT, R.municipal_officer: TENANT}
+    ),
+    "listEmergencySharings": Rule(
+        "emergency_sharing", "list", {R.coordinator: TENANT, R.municipal_officer: TENANT}
+    ),
+    "acknowledgeEmergencySharing": Rule("emergency_sharing", "update", {R.municipal_officer: TENANT}),
+    "listDisclosures": Rule("disclosure", "list", {R.coordinator: TENANT, R.municipal_officer: TENANT}),
     # The municipality convenes the support meeting (Art. 106-6) and is always among its members.
     "conveneSupportMeeting": Rule("support_meeting", "create", {R.municipal_officer: MEMBER}),
     "getSupportMeeting": Rule("support_meeting", "read", _MEETING_MEMBERS),

@@ -17,6 +17,7 @@ from services.coordination.figures import api as figures_api
 from services.coordination.monitoring import api as monitoring_api
 from services.coordination.monitoring.service import notice_overdue
 from services.coordination.organisations import handlers as organisation_handlers
+from services.coordination.parties import api as parties_api
 from services.coordination.plan_meetings import api as plan_meetings_api
 from services.coordination.plans import api as plans_api
 from services.coordination.progress_notes import api as progress_notes_api
@@ -43,6 +44,7 @@ definition = ServiceDefinition(
     routers=(
         work_list_api.router,
         cases_api.router,
+        parties_api.router,
         progress_notes_api.router,
         assessments_api.router,
         support_meetings_api.router,

@@ -489,3 +489,62 @@ class MonitoringOverdue(Event):
 
     def aggregate_id(self) -> str:
         return self.case_id
+
+
+# --- 関係機関: the organisations taking part in a case; coordination's, keyed by the case -----------
+
+
+class _CasePartyEvent(Event):
+    producer = "coordination"
+
+    case_id: str
+    tenant_id: str
+    party_id: str
+    organisation_id: str
+    role: str
+    from_on: date
+    to_on: date | None
+
+    def aggregate_id(self) -> str:
+        return self.case_id
+
+
+@register
+class CasePartyAdded(_CasePartyEvent):
+    """An organisation takes part in the case (the referring window at opening, the organisations of
+    a confirmed plan's items, or one the coordinator added). It sees the case; the person only on a
+    legal basis (consent, support meeting or emergency), which this event does not carry."""
+
+    name = "CasePartyAdded"
+
+    added_at: datetime
+
+
+@register
+class CasePartyChanged(_CasePartyEvent):
+    """An organisation's part changed: its role, or the day it ends (`to_on`)."""
+
+    name = "CasePartyChanged"
+
+    changed_at: datetime
+
+
+@register
+class EmergencySharingRecorded(Event):
+    """The person's data was given to an organisation without consent, to protect life or body (APPI
+    Art. 27(1)(ii)); reported to the municipality, which acknowledges it. The reason stays in
+    coordination (it speaks of the person)."""
+
+    name = "EmergencySharingRecorded"
+    producer = "coordination"
+
+    case_id: str
+    tenant_id: str
+    sharing_id: str
+    organisation_id: str
+    decided_at: datetime
+    until: date
+    recorded_at: datetime
+
+    def aggregate_id(self) -> str:
+        return self.case_id

@@ -84,6 +84,17 @@ GRANTS: dict[str, tuple[str | None, ...]] = {
     "assignCase":                      (__,     __,     TENANT, TENANT, __,      __,     __,     __),
     "listCaseAssignments":             (__,     __,     TENANT, TENANT, __,      __,     __,     __),
     "getMyWorkList":                   (__,     __,     TENANT, __,     __,      __,     __,     __),
+    # 関係機関: the coordinator records who takes part and changes it; whoever reads the case sees who
+    # else takes part. Emergency sharing (APPI Art. 27(1)(ii)) is decided by a coordinator or the
+    # municipality, and acknowledged by the municipality alone, to which it is reported. The record of
+    # disclosures (APPI Art. 29) is the municipality's and its coordinators'.
+    "addCaseParty":                    (__,     __,     TENANT, __,     __,      __,     __,     __),
+    "listCaseParties":                 (PARTY,  PARTY,  TENANT, TENANT, PARTY,   PARTY,  __,     __),
+    "changeCaseParty":                 (__,     __,     TENANT, __,     __,      __,     __,     __),
+    "recordEmergencySharing":          (__,     __,     TENANT, TENANT, __,      __,     __,     __),
+    "listEmergencySharings":           (__,     __,     TENANT, TENANT, __,      __,     __,     __),
+    "acknowledgeEmergencySharing":     (__,     __,     __,     TENANT, __,      __,     __,     __),
+    "listDisclosures":                 (__,     __,     TENANT, TENANT, __,      __,     __,     __),
     # 終結・中断 after a plan meeting's decision, and 再開: recorded by the coordinator.
     "terminateCase":                   (__,     __,     TENANT, __,     __,      __,     __,     __),
     "suspendCase":                     (__,     __,     TENANT, __,     __,      __,     __,     __),

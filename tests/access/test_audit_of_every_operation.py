@@ -118,6 +118,8 @@ COLLECTIONS = {
     "resources",
     "plans",
     "plan-meetings",
+    "case-parties",
+    "emergency-sharings",
 }
 NOT_IDS = {
     "withdrawal",
@@ -139,6 +141,7 @@ NOT_IDS = {
     "assessments",
     "timeline",
     "monitoring",
+    "acknowledgement",
 }
 
 

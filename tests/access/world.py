@@ -14,7 +14,7 @@ import io
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -67,6 +67,10 @@ class World:
     plan_others: tuple[str, ...] = ()  # and its other items, reviewed with them
     note_id: str = ""  # a progress note on the standing case
     monitoring_due_on: str = ""  # a monitoring date of a confirmed plan
+    party_id: str = ""  # 関係機関: WORLD_ORG's part (the referring window) in a case of its own
+    party_etag: str = ""
+    emergency_id: str = ""  # an emergency sharing with WORLD_ORG reported to the town
+    emergency_etag: str = ""
     gazetteers: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)  # tenant: body, ETag
 
 
@@ -236,6 +240,25 @@ class Builder:
             case_etag=case.headers["ETag"],
         )
 
+    async def fresh_party(self, world: World) -> World:
+        """A case of its own, and WORLD_ORG's part in it as its referring window."""
+        world = await self.fresh_case(world)
+        listed = await self.client.get(
+            f"/coordination/v1/cases/{world.case_id}/parties", headers=self.coordinator
+        )
+        assert listed.status_code == 200, listed.text
+        (party,) = listed.json()
+        return dataclasses.replace(world, party_id=party["id"], party_etag=party["etag"])
+
+    async def fresh_emergency(self, world: World) -> World:
+        """An emergency sharing with WORLD_ORG on the standing case, awaiting the town's acknowledgement."""
+        recorded = await self._created(
+            f"/coordination/v1/cases/{world.case_id}/emergency-sharings", emergency_body(), self.coordinator
+        )
+        return dataclasses.replace(
+            world, emergency_id=recorded.json()["id"], emergency_etag=recorded.headers["ETag"]
+        )
+
     async def _note(self, case_id: str, kind: str) -> str:
         body = {"occurred_on": date.today().isoformat(), "kind": kind, "summary": "自宅を訪問した"}
         note = await self._created(f"/coordination/v1/cases/{case_id}/notes", body, self.coordinator)
@@ -309,6 +332,17 @@ class Builder:
             body = {key: got.json()[key] for key in ("municipality", "districts", "addresses")}
             gazetteers[tenant] = (body, got.headers["ETag"])
         return dataclasses.replace(world, gazetteers=gazetteers)
+
+
+def emergency_body() -> dict[str, Any]:
+    """Told to WORLD_ORG, the case's referring window, to protect the person tonight."""
+    return {
+        "organisation_id": WORLD_ORG,
+        "reason": "自宅で倒れている可能性があり本人に連絡がつかない",
+        "decided_by_name": "佐藤 花子",
+        "decided_at": datetime.now(UTC).isoformat(),
+        "until": date.today().isoformat(),
+    }
 
 
 def _csv_with_one_entry(header: bytes) -> bytes:
@@ -478,6 +512,38 @@ SPECS: dict[str, Spec] = {
         fresh=Builder.fresh_case,
     ),
     "listCaseAssignments": Spec("GET", lambda w, c: f"{CASES}/{w.case_id}/assignments"),
+    # 関係機関: the council joins a case of its own (once: it takes part from then on).
+    "addCaseParty": Spec(
+        "POST",
+        lambda w, c: f"{CASES}/{w.case_id}/parties",
+        body=lambda w, c: {
+            "organisation_id": SHAKYO,
+            "role": "見守り訪問",
+            "from_on": date.today().isoformat(),
+        },
+        fresh=Builder.fresh_case,
+    ),
+    "listCaseParties": Spec("GET", lambda w, c: f"{CASES}/{w.case_id}/parties"),
+    "changeCaseParty": Spec(
+        "PUT",
+        lambda w, c: f"/coordination/v1/case-parties/{w.party_id}",
+        body=lambda w, c: {"role": "紹介元として見守る", "from_on": date.today().isoformat()},
+        if_match=lambda w, c: w.party_etag,
+        fresh=Builder.fresh_party,
+    ),
+    "recordEmergencySharing": Spec(
+        "POST", lambda w, c: f"{CASES}/{w.case_id}/emergency-sharings", body=lambda w, c: emergency_body()
+    ),
+    "listEmergencySharings": Spec(
+        "GET", lambda w, c: "/coordination/v1/emergency-sharings?acknowledged=false", aims_at_world=False
+    ),
+    "acknowledgeEmergencySharing": Spec(
+        "POST",
+        lambda w, c: f"/coordination/v1/emergency-sharings/{w.emergency_id}/acknowledgement",
+        if_match=lambda w, c: w.emergency_etag,
+        fresh=Builder.fresh_emergency,
+    ),
+    "listDisclosures": Spec("GET", lambda w, c: f"{CASES}/{w.case_id}/disclosures"),
     # The caller's own cases: nothing of the world's is aimed at.
     "getMyWorkList": Spec("GET", lambda w, c: "/coordination/v1/work-list", aims_at_world=False),
     "terminateCase": Spec(

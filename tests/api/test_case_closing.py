@@ -13,7 +13,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.api.helpers import about, assert_problem, coordination_outbox, open_case, shares_one_system
+from tests.api.helpers import (
+    about,
+    assert_problem,
+    coordination_outbox,
+    event_names,
+    open_case,
+    shares_one_system,
+)
 from tests.support.builders import OTOFUKE_TOWN, RANRAN_OPERATOR
 from tests.support.tokens import bearer
 
@@ -94,7 +101,7 @@ async def test_suspension_needs_contact_attempts_then_reopening_starts_a_new_cyc
     notes = (await client.get(f"{CASES}/{case['id']}/notes", headers=coordinator)).json()
     assert [n["kind"] for n in notes] == ["contact_attempt", "information"]
     events = [r.event_type.split(".")[-2] for r in about(await coordination_outbox(app), case["id"])]
-    assert events == ["CaseSuspended", "CaseReopened"]
+    assert events == ["CasePartyAdded", "CaseSuspended", "CaseReopened"]  # the referring window at opening
 
 
 async def test_termination_needs_a_termination_meeting(
@@ -114,7 +121,9 @@ async def test_termination_needs_a_termination_meeting(
         f"{CASES}/{case['id']}/termination", json={**body, "meeting_id": "no-such"}, headers=headers
     )
     assert_problem(unknown, status=422, slug="no-meeting-decided", fields={"meeting_id": "no_meeting"})
-    assert about(await coordination_outbox(app), case["id"]) == []
+    assert event_names(about(await coordination_outbox(app), case["id"])) == {
+        "CasePartyAdded": 1
+    }  # the opening's
 
     meeting_id = await decided(client, coordinator, case["id"], "termination")
     ended = await client.post(

@@ -52,7 +52,7 @@ async def test_a_case_is_assigned_and_reassigned_with_its_history(
         ("coordinator-kato", "coordinator-ito"),
     ]
     events = [r.event_type.split(".")[-2] for r in about(await coordination_outbox(app), case["id"])]
-    assert events == ["CaseAssigned", "CaseAssigned"]
+    assert events == ["CasePartyAdded", "CaseAssigned", "CaseAssigned"]  # the referring window at opening
     window = bearer(settings, "window_staff", org=RANRAN_OPERATOR)
     assert_problem(await assign(client, window, case["id"], "x"), status=403, slug="forbidden")
 

@@ -110,6 +110,8 @@ async def test_updates_of_shared_records_declare_if_match_and_its_problems(clien
         "suspendCase",
         "reopenCase",
         "assignCase",
+        "changeCaseParty",
+        "acknowledgeEmergencySharing",
     }
     for _path, _method, operation in operations(spec):
         if operation["operationId"] in conditional:

@@ -169,10 +169,14 @@ async def test_a_plan_from_draft_to_confirmation_and_a_re_plan_reported(
     plans = (await client.get(f"/coordination/v1/cases/{case['id']}/plans", headers=coordinator)).json()
     assert [(p["number"], p["status"]) for p in plans] == [(1, "superseded"), (2, "confirmed")]
     rows = about(await coordination_outbox(app), case["id"])
+    # The referring window takes part from the opening; the outreach item's council joins the case
+    # when the plan it has an item in is confirmed (らんらん, the other item's, takes part already).
     assert [row.event_type.split(".")[-2] for row in rows] == [
+        "CasePartyAdded",
         "PlanDrafted",
         "PlanApproved",
         "SupportDecided",
+        "CasePartyAdded",
         "PlanConfirmed",
         "PlanDrafted",
         "PlanApproved",
@@ -313,7 +317,11 @@ async def test_approval_needs_a_meeting_that_evaluated_the_plan_with_the_right_m
         f"{PLANS}/{plan['id']}/approval", json={"meeting_id": wrong_purpose.json()["id"]}, headers=headers
     )
     assert_problem(refused, status=422, slug="no-meeting-decided", fields={"meeting_id": "wrong_purpose"})
-    assert event_names(about(await coordination_outbox(app), case["id"])) == {"PlanDrafted": 1}
+    # The opening's referring window, and the draft: nothing of the refused approvals.
+    assert event_names(about(await coordination_outbox(app), case["id"])) == {
+        "CasePartyAdded": 1,
+        "PlanDrafted": 1,
+    }
 
 
 async def test_bad_plan_input_names_the_field_and_saves_nothing(
@@ -348,7 +356,9 @@ async def test_bad_plan_input_names_the_field_and_saves_nothing(
     assert_problem(window, status=403, slug="forbidden")
     listed = await client.get(path, headers=coordinator)
     assert listed.json() == []
-    assert about(await coordination_outbox(app), case["id"]) == []
+    assert event_names(about(await coordination_outbox(app), case["id"])) == {
+        "CasePartyAdded": 1
+    }  # the opening's
 
     first = await drafted(client, coordinator, case["id"])
     second = await client.post(path, json=plan_body(), headers=coordinator)

@@ -93,8 +93,6 @@ def generate(years: int, per_year: int, rng: random.Random) -> dict[Table, list[
                         "consultation_id": _uuid(rng),
                         "window_code": f"{tenant}-ranran",
                         "referring_organisation_id": f"{tenant}-hakuju-kyokai",
-                        "parties": [],
-                        "party_index": "||",
                         "status": status,
                         "status_reason": None,
                         "urgency": "normal",

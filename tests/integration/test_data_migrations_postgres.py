@@ -20,3 +20,11 @@ async def test_a_withdrawal_on_one_case_reaches_every_case_of_its_consent(databa
         await data_migrations.a_withdrawal_known_on_one_case_is_applied_to_every_case_of_its_consent(db)
     finally:
         await db.dispose()
+
+
+async def test_the_referring_window_becomes_the_first_party_of_each_case(database_url: str) -> None:
+    db = Database(database_url, schema="coordination")
+    try:
+        await data_migrations.the_referring_window_becomes_the_first_party_of_each_case(db)
+    finally:
+        await db.dispose()

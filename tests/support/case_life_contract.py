@@ -190,11 +190,30 @@ class CaseLifeContract:
         )
         assert (reopened["status"], reopened["cycle"]) == ("open", 2)
 
-        assert await self.events_on_the_bus(system, cid, 10) == [
+        # 関係機関: the referring window from the opening, the outreach item's council from the
+        # confirmation; the council's worker reads the case, the person under the consent (which
+        # names no organisation), and the sending of the person to it with PlanConfirmed is recorded.
+        parties = await ok(await http.get(f"{base}/parties", headers=coordinator))
+        assert [(p["organisation_id"], p["sharing"]["basis"]) for p in parties] == [
+            (RANRAN_OPERATOR, "consent"),
+            (SHAKYO, "consent"),
+        ]
+        outreach = bearer(system.settings, "outreach_worker", org=SHAKYO, subject="outreach-life")
+        seen = await ok(await http.get(base, headers=outreach))
+        assert seen["person_name"] is not None
+        disclosures = await ok(await http.get(f"{base}/disclosures", headers=coordinator))
+        assert sorted((d["organisation_id"], d["basis"], d["channel"]) for d in disclosures["items"]) == [
+            (SHAKYO, "consent", "PlanConfirmed"),
+            (SHAKYO, "consent", "getCase"),
+        ]
+
+        assert await self.events_on_the_bus(system, cid, 12) == [
+            "CasePartyAdded",
             "CaseAssigned",
             "PlanDrafted",
             "PlanApproved",
             "SupportDecided",
+            "CasePartyAdded",
             "PlanConfirmed",
             "PlanDrafted",
             "PlanApproved",
@@ -202,4 +221,8 @@ class CaseLifeContract:
             "PlanReported",
             "CaseTerminated",
         ]
-        assert await self.events_on_the_bus(system, oid, 2) == ["CaseSuspended", "CaseReopened"]
+        assert await self.events_on_the_bus(system, oid, 3) == [
+            "CasePartyAdded",
+            "CaseSuspended",
+            "CaseReopened",
+        ]

@@ -123,3 +123,55 @@ async def a_withdrawal_known_on_one_case_is_applied_to_every_case_of_its_consent
     as_list = [json.loads(v) if isinstance(v, str) else v for v in (known.purposes, known.data_classes)]
     assert as_list == [["collaboration"], ["identity", "tax"]]
     assert known.withdrawn_at is not None
+
+
+async def the_referring_window_becomes_the_first_party_of_each_case(db: Database) -> None:
+    """Cases kept their parties in a reach index (cases.party_index); at 0011 the referring window
+    becomes each case's first party row, from the day the case opened in Japan."""
+    migrations = definition_of("coordination").migrations
+    await upgrade(db, migrations, "0010_figures_indexes")
+    consent = {"consent_id": "k-1", "purposes": ["collaboration"], "data_classes": ["identity"]}
+    case_sql = (
+        "INSERT INTO cases (id, tenant_id, case_number, referral_id, consultation_id, window_code, "
+        "referring_organisation_id, parties, party_index, status, urgency, concerns, welfare_fields, "
+        "consent, referred_at, opened_at, cycle, version) "
+        "VALUES (:id, '016314', :n, :r, 'c-1', 'w', :org, :parties, :index, 'open', 'normal', '[]', "
+        "'[]', :consent, :t, :t, 1, 1)"
+    )
+    late_evening = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # 00:30 on 21 November in Japan
+    await _insert(
+        db,
+        case_sql,
+        [
+            {
+                "id": f"case-{n}",
+                "n": f"2026-0000{n}",
+                "r": f"r-{n}",
+                "org": org,
+                "parties": json.dumps([org]),
+                "index": f"|{org}|",
+                "consent": json.dumps(consent),
+                "t": at,
+            }
+            for n, org, at in ((1, "016314-ranran", T0), (2, "016314-shakyo", late_evening))
+        ],
+    )
+
+    await upgrade(db, migrations)
+
+    async with db.engine.connect() as conn:
+        parties = (
+            await conn.execute(
+                text(
+                    "SELECT case_id, organisation_id, from_on, to_on, version FROM case_parties "
+                    "ORDER BY case_id"
+                )
+            )
+        ).all()
+        columns = set((await conn.execute(text("SELECT * FROM cases"))).keys())
+    as_text = [(r.case_id, r.organisation_id, str(r.from_on), r.to_on, r.version) for r in parties]
+    assert as_text == [
+        ("case-1", "016314-ranran", "2026-11-20", None, 1),
+        ("case-2", "016314-shakyo", "2026-11-21", None, 1),
+    ]
+    assert not {"parties", "party_index"} & columns

@@ -19,7 +19,7 @@ from services.coordination.cases.schemas import (
     CasePartyOut,
 )
 from services.coordination.cases.timeline import TimelineEntry
-from services.coordination.cases.views import case_view
+from services.coordination.cases.views import shown_case
 from services.coordination.deps import CoordinationWork
 from services.coordination.progress_notes.schemas import ReopeningIn, SuspensionIn, TerminationIn
 from shared.db import utcnow
@@ -38,7 +38,7 @@ async def get_case(case_id: str, work: CoordinationWork) -> CaseOut | CasePartyO
     async with work.transaction() as session:
         case = await service.get_case(session=session, case_id=case_id)
         work.etag(case)
-    return case_view(case, work.access)
+        return await shown_case(session, case, work.access)
 
 
 @router.get(
@@ -81,7 +81,7 @@ async def _answer(
         await service.answer_referral(
             session=session, case=case, answer=answer, reason=body.reason, now=utcnow()
         )
-    return case_view(case, work.access)
+        return await shown_case(session, case, work.access)
 
 
 @router.post(
@@ -118,7 +118,7 @@ async def terminate_case(case_id: str, body: TerminationIn, work: CoordinationWo
         await closing.terminate(
             session=session, case=case, data=body, actor=work.access.caller.subject, now=utcnow()
         )
-    return case_view(case, work.access)
+        return await shown_case(session, case, work.access)
 
 
 @router.post(
@@ -138,7 +138,7 @@ async def suspend_case(case_id: str, body: SuspensionIn, work: CoordinationWork)
         await closing.suspend(
             session=session, case=case, data=body, actor=work.access.caller.subject, now=utcnow()
         )
-    return case_view(case, work.access)
+        return await shown_case(session, case, work.access)
 
 
 @router.post(
@@ -154,7 +154,7 @@ async def reopen_case(case_id: str, body: ReopeningIn, work: CoordinationWork) -
         await closing.reopen(
             session=session, case=case, data=body, actor=work.access.caller.subject, now=utcnow()
         )
-    return case_view(case, work.access)
+        return await shown_case(session, case, work.access)
 
 
 @router.post(
@@ -175,7 +175,7 @@ async def assign_case(case_id: str, body: AssignmentIn, work: CoordinationWork) 
             actor=work.access.caller.subject,
             now=utcnow(),
         )
-    return case_view(case, work.access)
+        return await shown_case(session, case, work.access)
 
 
 @router.get(

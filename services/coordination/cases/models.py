@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from services.coordination.cases import rules
 from services.coordination.cases.rules import CaseStatus
 from services.coordination.db import Base
+from services.coordination.parties.models import cases_taken_part_in
 from shared.auth.policy import DataScope, Reach
 from shared.auth.scope import TenantScoped
 from shared.db import UTCDateTime, Versioned
@@ -33,9 +34,6 @@ class Case(Versioned, TenantScoped, Base):
     consultation_id: Mapped[str] = mapped_column(String(36), index=True)
     window_code: Mapped[str] = mapped_column(String(120), index=True)  # the directory's resource id
     referring_organisation_id: Mapped[str] = mapped_column(String(100))
-    # 関係機関: organisations taking part (the plan's agencies; at opening, the referring window's).
-    parties: Mapped[list[str]] = mapped_column(JSON)
-    party_index: Mapped[str] = mapped_column(String(2000))  # '|org|org|' for a portable LIKE
     status: Mapped[str] = mapped_column(String(20), index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     urgency: Mapped[str] = mapped_column(String(20), index=True)
@@ -70,9 +68,9 @@ class Case(Versioned, TenantScoped, Base):
     @classmethod
     def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:
         # A case is visible to its coordinator and the municipality (tenant reach) and to the
-        # organisations taking part in it.
+        # organisations taking part in it (関係機関, services/coordination/parties).
         if scope.reach == Reach.party:
-            return cls.party_index.contains(f"|{scope.organisation_id}|", autoescape=True)
+            return cls.id.in_(cases_taken_part_in(scope.organisation_id))
         return super().reach_criteria(scope)
 
 

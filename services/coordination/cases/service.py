@@ -14,6 +14,7 @@ from services.coordination.cases.models import Case, CaseAssignment, CaseNumberC
 from services.coordination.cases.rules import CaseStatus
 from services.coordination.consents import service as consents
 from services.coordination.db import messaging
+from services.coordination.parties import service as parties
 from shared.db import new_id, upsert
 from shared.errors import NotFound, Text
 from shared.events.catalog import CaseAssigned, CaseOpened, CaseReferred, ReferralDeclined, ReferralReturned
@@ -51,8 +52,6 @@ async def open_case(*, session: AsyncSession, referral: CaseReferred, now: datet
         consultation_id=referral.consultation_id,
         window_code=referral.window_code,
         referring_organisation_id=referral.referring_organisation_id,
-        parties=[referral.referring_organisation_id],
-        party_index=f"|{referral.referring_organisation_id}|",
         status=CaseStatus.open.value,
         urgency=referral.urgency,
         main_concern=referral.main_concern,
@@ -88,6 +87,7 @@ async def open_case(*, session: AsyncSession, referral: CaseReferred, now: datet
             opened_at=now,
         ),
     )
+    await parties.join_referring_window(session=session, case=case, now=now)
     return case
 
 

@@ -17,14 +17,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from services.coordination.cases.models import Case
 from services.coordination.db import Base
+from services.coordination.parties.models import cases_taken_part_in
 from services.coordination.plans.rules import PlanStatus
 from shared.auth.policy import DataScope, Reach
 from shared.auth.scope import TenantScoped
@@ -42,10 +41,7 @@ class OfACase(TenantScoped):
     @classmethod
     def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:
         if scope.reach == Reach.party:
-            parties = select(Case.id).where(
-                Case.party_index.contains(f"|{scope.organisation_id}|", autoescape=True)
-            )
-            return cls.case_id.in_(parties)
+            return cls.case_id.in_(cases_taken_part_in(scope.organisation_id))
         return super().reach_criteria(scope)
 
 

@@ -15,9 +15,11 @@ from services.coordination.cases import rules as case_rules
 from services.coordination.cases.models import Case
 from services.coordination.cases.rules import ACTIVE, CaseStatus
 from services.coordination.cases.service import CaseNotFound
-from services.coordination.cases.views import person_shared_with
 from services.coordination.db import messaging
 from services.coordination.organisations import service as organisations
+from services.coordination.parties import rules as sharing_rules
+from services.coordination.parties import service as parties
+from services.coordination.parties import sharing
 from services.coordination.plan_meetings.models import PlanMeetingDecision
 from services.coordination.plan_meetings.rules import MeetingDecisionFacts, MeetingPurpose
 from services.coordination.plans import rules
@@ -33,7 +35,7 @@ from services.coordination.plans.schemas import (
     SupportDecisionOut,
 )
 from shared.auth.policy import Access, Reach
-from shared.db import new_id
+from shared.db import new_id, utcnow
 from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, Text
 from shared.events.catalog import (
     ConfirmedItem,
@@ -396,6 +398,29 @@ async def _put_in_force(session: AsyncSession, plan: SupportPlan, now: datetime)
     if case.status == CaseStatus.open.value:
         case.status = case_rules.transition(case.status, CaseStatus.in_support).value
     await session.flush()
+    # The plan's organisations take part in the case from now on (they see it, and their items).
+    await parties.join_from_plan(session=session, case=case, items=plan.items, actor=plan.drafted_by, now=now)
+    items = decided_items(plan)
+    bases = await sharing.bases(
+        session=session, case=case, organisation_ids=[str(i["organisation_id"]) for i in items], now=now
+    )
+    confirmed = []
+    for item in items:
+        organisation_id = str(item["organisation_id"])
+        confirmed.append(_confirmed_item(case, plan, item, bases[organisation_id]))
+        basis = bases[organisation_id]
+        if basis is not None and confirmed[-1].person is not None:
+            sharing.disclose(
+                session,
+                case=case,
+                organisation_id=organisation_id,
+                basis=basis,
+                data_classes=basis.data_classes,
+                channel="PlanConfirmed",
+                recipient=None,
+                request_id=None,
+                now=now,
+            )
     await emit(
         session,
         messaging,
@@ -407,14 +432,18 @@ async def _put_in_force(session: AsyncSession, plan: SupportPlan, now: datetime)
             number=plan.number,
             replaces_id=plan.replaces_id,
             confirmed_at=now,
-            items=[_confirmed_item(case, plan, item) for item in decided_items(plan)],
+            items=confirmed,
         ),
     )
 
 
-def _confirmed_item(case: Case, plan: SupportPlan, item: dict[str, Any]) -> ConfirmedItem:
-    # The person's identity, contact and words go to the item's organisation only under consent.
-    shared = person_shared_with(case, str(item["organisation_id"]))
+def _confirmed_item(
+    case: Case, plan: SupportPlan, item: dict[str, Any], basis: sharing_rules.Basis | None
+) -> ConfirmedItem:
+    # The person's identity and contact go to the item's organisation only on a legal basis, as far
+    # as it reaches; their own words only under their consent.
+    person = sharing_rules.shown_person(case.person, basis.data_classes) if basis else None
+    by_consent = basis is not None and basis.kind == sharing_rules.LegalBasis.consent
     return ConfirmedItem(
         item_id=str(item["id"]),
         kind=item["kind"],
@@ -423,8 +452,8 @@ def _confirmed_item(case: Case, plan: SupportPlan, item: dict[str, Any]) -> Conf
         frequency=item.get("frequency"),
         starts_on=date.fromisoformat(item["starts_on"]) if item.get("starts_on") else None,
         ends_on=date.fromisoformat(item["ends_on"]) if item.get("ends_on") else None,
-        person_wishes=plan.person_wishes if shared else None,
-        person=ReferredPerson.model_validate(case.person) if shared and case.person else None,
+        person_wishes=plan.person_wishes if by_consent else None,
+        person=ReferredPerson.model_validate(person) if person else None,
     )
 
 
@@ -463,12 +492,10 @@ async def shown(*, session: AsyncSession, plans: Sequence[SupportPlan], access: 
         c.id: c
         for c in (await session.scalars(select(Case).where(Case.id.in_({p.case_id for p in plans})))).all()
     }
+    by_consent = await _wishes_shared(session, cases, access, plans)
     out = []
     for plan in plans:
-        case = cases.get(plan.case_id)
-        wishes_shown = access.reach == Reach.tenant or (
-            case is not None and person_shared_with(case, access.caller.organisation_id)
-        )
+        wishes_shown = access.reach == Reach.tenant or plan.case_id in by_consent
         out.append(
             PlanOut(
                 id=plan.id,
@@ -510,6 +537,38 @@ async def shown(*, session: AsyncSession, plans: Sequence[SupportPlan], access: 
             )
         )
     return out
+
+
+async def _wishes_shared(
+    session: AsyncSession, cases: dict[str, Case], access: Access, plans: Sequence[SupportPlan]
+) -> set[str]:
+    """The cases whose plans' person's wishes an organisation taking part is shown: under the person's
+    consent only. Each showing is recorded as a disclosure."""
+    if access.reach == Reach.tenant:
+        return set()
+    organisation_id = access.caller.organisation_id
+    now = utcnow()
+    shared: set[str] = set()
+    for case in cases.values():
+        basis = (
+            await sharing.bases(session=session, case=case, organisation_ids=[organisation_id], now=now)
+        )[organisation_id]
+        if basis is None or basis.kind != sharing_rules.LegalBasis.consent:
+            continue
+        shared.add(case.id)
+        if any(p.case_id == case.id and p.person_wishes for p in plans):
+            sharing.disclose(
+                session,
+                case=case,
+                organisation_id=organisation_id,
+                basis=basis,
+                data_classes=["wishes"],
+                channel=access.operation,
+                recipient=access.caller.subject,
+                request_id=access.request_id,
+                now=now,
+            )
+    return shared
 
 
 def decided_items(plan: SupportPlan) -> list[dict[str, Any]]:
