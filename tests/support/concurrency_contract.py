@@ -13,18 +13,27 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import date
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
 from services.coordination.cases.models import Case
+from services.coordination.db import messaging as coordination_messaging
 from services.intake.db import messaging as intake_messaging
 from services.intake.referrals.models import Referral
-from shared.events.catalog import CaseReferred, ConsentWithdrawn, ReferralDeclined, ReferralReturned
+from shared.events.catalog import (
+    CasePartyAdded,
+    CaseReferred,
+    ConsentWithdrawn,
+    ReferralDeclined,
+    ReferralReturned,
+)
 from shared.messaging.tables import MessagingTables
 from tests.support.builders import OTOFUKE_TOWN
 from tests.support.delivery_contract import case_for, consented_consultation
+from tests.support.directory_events import deliver, reference_events
 from tests.support.system import System
 from tests.support.tokens import bearer
 from tests.support.waiting import eventually
@@ -52,6 +61,39 @@ async def events_in_outbox(db: Any, tables: MessagingTables, event_type: str, **
 
 
 class ConcurrencyContract:
+    async def test_simultaneous_adds_of_one_organisation_to_a_case_give_one_201_and_the_rest_409(
+        self, system: System
+    ) -> None:
+        await deliver(system.coordination, reference_events())  # the council, known to coordination
+        consultation_id = await consented_consultation(system)
+        referral = (
+            await system.intake_http.post(f"/intake/v1/consultations/{consultation_id}/referrals", json={})
+        ).json()
+        case = await case_for(system, referral["id"])
+        coordinator = bearer(system.settings, "coordinator", org=OTOFUKE_TOWN)
+        body = {"organisation_id": "016314-shakyo", "role": "見守り訪問", "from_on": date.today().isoformat()}
+        path = f"/coordination/v1/cases/{case['id']}/parties"
+
+        responses = await together(
+            *(system.coordination_http.post(path, json=body, headers=coordinator) for _ in range(N))
+        )
+
+        assert statuses(responses) == {201: 1, 409: N - 1}, [r.text for r in responses]
+        for refused in (r for r in responses if r.status_code == 409):
+            assert refused.json()["type"].endswith("/already-taking-part")
+        parties = (await system.coordination_http.get(path, headers=coordinator)).json()
+        assert [p["organisation_id"] for p in parties].count("016314-shakyo") == 1
+        assert (
+            await events_in_outbox(
+                system.coordination.db,
+                coordination_messaging,
+                CasePartyAdded.cloudevent_type(),
+                organisation_id="016314-shakyo",
+                case_id=case["id"],
+            )
+            == 1
+        )
+
     async def test_simultaneous_referrals_of_one_consultation_give_one_201_and_the_rest_409(
         self, system: System
     ) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coordination.cases import rules as case_rules
@@ -17,7 +18,7 @@ from services.coordination.organisations import service as organisations
 from services.coordination.parties import rules
 from services.coordination.parties.models import CaseParty, EmergencySharing
 from services.coordination.parties.schemas import EmergencySharingIn, PartyChange, PartyIn
-from shared.db import new_id
+from shared.db import is_unique_violation, new_id
 from shared.errors import Conflict, NotFound, Text
 from shared.events.catalog import CasePartyAdded, CasePartyChanged, EmergencySharingRecorded
 from shared.messaging.outbox import emit
@@ -103,8 +104,13 @@ async def _join(
         version=1,
     )
     session.add(party)
-    # The partial unique index keeps one open part per organisation, even against a concurrent add.
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        # The partial unique index keeps one open part per organisation, against a concurrent add.
+        if is_unique_violation(error):
+            raise AlreadyTakingPart() from error
+        raise
     await emit(session, messaging, CasePartyAdded(**_event_fields(party), added_at=now))
     return party
 
