@@ -489,3 +489,66 @@ class MonitoringOverdue(Event):
 
     def aggregate_id(self) -> str:
         return self.case_id
+
+
+# --- outreach (アウトリーチ) tells coordination: contact lost, contact found again; keyed by the case --
+
+ContactMethod = Literal["visit", "phone", "letter", "neighbours", "agencies"]
+
+
+class ContactAttempt(_Part):
+    """One try to reach the person that did not reach them (接触の試み).
+
+    `method`: `visit` 訪問 (nobody answered, or the person would not come to the door), `phone` 電話,
+    `letter` 手紙・置き手紙, `neighbours` 近隣・民生委員に様子を尋ねた, `agencies` 関係機関に尋ねた.
+    `attempt_id` is outreach's own id of the attempt: the same attempt keeps it in every report that
+    lists it, so a receiver records it once. `outcome` is a short free text (「不在、郵便物がたまっている」):
+    it may speak of the person, so it travels on the internal bus only and webhooks never carry it."""
+
+    attempt_id: str = Field(min_length=1, max_length=100)
+    attempted_on: date
+    method: ContactMethod
+    outcome: str | None = Field(default=None, max_length=200)
+
+
+class _ContactEvent(Event):
+    producer = "outreach"
+
+    case_id: str  # coordination's case, as PlanConfirmed gave it
+    item_id: str  # the outreach item of the confirmed plan (PlanConfirmed.items[].item_id)
+    tenant_id: str
+    organisation_id: str  # the outreach operator responsible for the item
+
+    def aggregate_id(self) -> str:
+        # Keyed by the case: it travels in order with the case's own events.
+        return self.case_id
+
+
+@register
+class ContactLost(_ContactEvent):
+    """Outreach lost all contact with the person on an outreach item of a confirmed plan (本人と完全に
+    連絡が取れなくなった), after the attempts it lists: what a suspension (中断) is proposed on.
+
+    `report_id` is outreach's id of this report (a re-publication carries the same one);
+    `last_contact_on` the day the person was last reached, None if outreach never reached them.
+    Ids and dates only, no names or addresses; each attempt's `outcome` is free text for the
+    internal bus, which webhooks never carry."""
+
+    name = "ContactLost"
+
+    report_id: str
+    attempts: list[ContactAttempt] = Field(min_length=1, max_length=200)
+    last_contact_on: date | None
+    reported_at: datetime
+
+
+@register
+class ContactResumed(_ContactEvent):
+    """Outreach reached the person again after a `ContactLost` (再び連絡が取れた): the attempts
+    before that day no longer show the person out of reach. Ids and the date only."""
+
+    name = "ContactResumed"
+
+    report_id: str  # outreach's id of this report
+    reached_on: date
+    reported_at: datetime
