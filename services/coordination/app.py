@@ -21,12 +21,15 @@ from services.coordination.parties import api as parties_api
 from services.coordination.plan_meetings import api as plan_meetings_api
 from services.coordination.plans import api as plans_api
 from services.coordination.progress_notes import api as progress_notes_api
+from services.coordination.progress_notes import handlers as progress_note_handlers
 from services.coordination.support_meetings import api as support_meetings_api
 from shared.events.catalog import (
     RESOURCE_CHANGES,
     CaseReferred,
     ConsentRecorded,
     ConsentWithdrawn,
+    ContactLost,
+    ContactResumed,
 )
 from shared.jobs import Job
 from shared.runtime import ServiceDefinition, build_app
@@ -58,6 +61,9 @@ definition = ServiceDefinition(
         CaseReferred: case_handlers.on_case_referred,
         ConsentRecorded: consent_handlers.on_consent_recorded,
         ConsentWithdrawn: consent_handlers.on_consent_withdrawn,
+        # Outreach's contact attempts become the case's progress notes (the suspension rule counts them).
+        ContactLost: progress_note_handlers.on_contact_lost,
+        ContactResumed: progress_note_handlers.on_contact_resumed,
         # The directory's entries in version 2, and version 1 from a directory not yet upgraded.
         **dict.fromkeys(RESOURCE_CHANGES, organisation_handlers.on_resource_changed),
     },

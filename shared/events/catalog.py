@@ -548,3 +548,79 @@ class EmergencySharingRecorded(Event):
 
     def aggregate_id(self) -> str:
         return self.case_id
+
+
+# --- outreach (アウトリーチ) tells coordination: contact lost, contact found again; keyed by the case --
+
+ContactMethod = Literal["visit", "phone", "letter", "neighbours", "agencies"]
+
+
+class ContactAttempt(_Part):
+    """One try to reach the person that did not reach them (接触の試み).
+
+    `outcome` is a short free text (「不在、郵便物がたまっている」): it may speak of the person, so it
+    travels on the internal bus only and webhooks never carry it."""
+
+    attempt_id: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Outreach's own id of the attempt: the same in every report that lists it, so a "
+        "receiver records the attempt once.",
+    )
+    attempted_on: date = Field(description="The day of the attempt.")
+    method: ContactMethod = Field(
+        description="How: visit 訪問 (nobody answered, or the person would not open), phone 電話, "
+        "letter 手紙・置き手紙, neighbours 近隣・民生委員に様子を尋ねた, agencies 関係機関に尋ねた."
+    )
+    outcome: str | None = Field(
+        default=None,
+        max_length=200,
+        description="What came of it, in a few words. Internal bus only: webhooks never carry it.",
+    )
+
+
+class _ContactEvent(Event):
+    producer = "outreach"
+
+    case_id: str = Field(description="Coordination's case, as PlanConfirmed named it.")
+    item_id: str = Field(
+        description="The outreach item of the confirmed plan (PlanConfirmed.items[].item_id)."
+    )
+    tenant_id: str = Field(description="The municipality (6-digit local government code).")
+    organisation_id: str = Field(description="The outreach operator responsible for the item.")
+    report_id: str = Field(description="Outreach's id of this report: a re-publication carries the same one.")
+    reported_at: datetime = Field(description="When outreach recorded the report.")
+
+    def aggregate_id(self) -> str:
+        # Keyed by the case: it travels in order with the case's own events.
+        return self.case_id
+
+
+@register
+class ContactLost(_ContactEvent):
+    """Outreach lost all contact with the person on an outreach item of a confirmed plan.
+
+    本人と完全に連絡が取れなくなった: the attempts it lists are what a suspension (中断) is proposed
+    on; coordination records each as a progress note. Ids and dates only, no names or addresses;
+    each attempt's `outcome` is free text for the internal bus, which webhooks never carry."""
+
+    name = "ContactLost"
+
+    attempts: list[ContactAttempt] = Field(
+        min_length=1, max_length=200, description="The attempts made to reach the person."
+    )
+    last_contact_on: date | None = Field(
+        description="The day the person was last reached; null if outreach never reached them."
+    )
+
+
+@register
+class ContactResumed(_ContactEvent):
+    """Outreach reached the person again after a ContactLost.
+
+    再び連絡が取れた: the attempts before that day no longer show the person out of reach. Ids and
+    the date only."""
+
+    name = "ContactResumed"
+
+    reached_on: date = Field(description="The day the person was reached again.")

@@ -9,6 +9,7 @@ import pytest
 from services.coordination.cases.rules import (
     CaseStatus,
     InvalidCaseTransition,
+    case_id_for,
     case_number,
     fiscal_year,
     transition,
@@ -63,3 +64,10 @@ def test_an_answered_case_cannot_move_again(current: CaseStatus, target: CaseSta
 def test_an_open_case_cannot_be_opened_again() -> None:
     with pytest.raises(InvalidCaseTransition):
         transition("open", CaseStatus.open)
+
+
+def test_a_cases_id_is_drawn_from_its_tenant_and_referral() -> None:
+    assert case_id_for("016314", "referral-1") == case_id_for("016314", "referral-1")
+    assert case_id_for("016314", "referral-1") != case_id_for("016314", "referral-2")
+    assert case_id_for("016314", "referral-1") != case_id_for("223417", "referral-1")
+    assert len(case_id_for("016314", "referral-1")) == 36  # fits the 36-character id columns

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
 
 from shared.events import CloudEvent, decode
-from shared.events.catalog import CaseOpened, CaseReferred, ConsentRecorded, ConsentScope, ConsentWithdrawn
+from shared.events.catalog import (
+    CaseOpened,
+    CaseReferred,
+    ConsentRecorded,
+    ConsentScope,
+    ConsentWithdrawn,
+    ContactAttempt,
+    ContactLost,
+    ContactResumed,
+)
 from shared.events.registry import UnknownEventType, asyncapi_document, registered
 
 OPENED_AT = datetime(2026, 4, 1, 0, 30, 15, 123456, tzinfo=UTC)
@@ -229,3 +238,55 @@ def test_an_envelope_with_an_extension_this_version_does_not_know_is_still_read(
     restored = CloudEvent.from_kafka(value, [*headers, ("ce_traceparent", b"00-abc-def-01")])
 
     assert restored.type == CaseReferred.cloudevent_type()
+
+
+# --- outreach's word on contact with the person ---------------------------------------------------
+
+
+def contact_lost(**overrides: object) -> ContactLost:
+    values: dict[str, object] = {
+        "report_id": "report-1",
+        "case_id": "case-1",
+        "item_id": "item-1",
+        "tenant_id": "016314",
+        "organisation_id": "016314-shakyo",
+        "attempts": [
+            ContactAttempt(attempt_id="a-1", attempted_on=date(2026, 11, 2), method="visit"),
+            ContactAttempt(
+                attempt_id="a-2", attempted_on=date(2026, 11, 9), method="neighbours", outcome="最近見ない"
+            ),
+        ],
+        "last_contact_on": date(2026, 10, 20),
+        "reported_at": OPENED_AT,
+    }
+    values.update(overrides)
+    return ContactLost(**values)  # type: ignore[arg-type]
+
+
+def test_outreachs_contact_events_travel_on_its_topic_keyed_by_the_case() -> None:
+    resumed = ContactResumed(
+        report_id="report-2",
+        case_id="case-1",
+        item_id="item-1",
+        tenant_id="016314",
+        organisation_id="016314-shakyo",
+        reached_on=date(2026, 11, 20),
+        reported_at=OPENED_AT,
+    )
+    for event in (contact_lost(), resumed):
+        assert event.topic() == "outreach.events.v1"
+        assert event.to_cloudevent().to_kafka()[0] == b"case-1"  # in order with the case's events
+        assert decode(event.to_cloudevent()) == event
+    messages = asyncapi_document()["channels"]["outreach.events.v1"]["messages"]
+    assert {"ContactLostV1", "ContactResumedV1"} <= set(messages)
+
+
+def test_a_contact_lost_lists_its_attempts_by_a_known_method_with_a_short_outcome() -> None:
+    with pytest.raises(ValidationError):
+        contact_lost(attempts=[])
+    with pytest.raises(ValidationError):
+        ContactAttempt(attempt_id="a-1", attempted_on=date(2026, 11, 2), method="telepathy")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        ContactAttempt(attempt_id="a-1", attempted_on=date(2026, 11, 2), method="letter", outcome="長" * 201)
+    never_reached = contact_lost(last_contact_on=None)
+    assert decode(never_reached.to_cloudevent()) == never_reached

@@ -117,7 +117,7 @@ async def suspend(
 ) -> Case:
     today = now.astimezone(JST).date()
     decision = await _decision(session, case.id, data.meeting_id, MeetingPurpose.suspension)
-    attempts = attempts_since_contact(await notes.note_facts(session=session, case_id=case.id))
+    attempts = attempts_since_contact(await notes.note_facts(session=session, case=case))
     target = rules.check_suspension(
         case.status, case.id, decision, attempts_since_contact=attempts, today=today
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
@@ -65,6 +66,16 @@ def fiscal_year(at: datetime) -> int:
 
 def case_number(year: int, number: int) -> str:
     return f"{year}-{number:05d}"
+
+
+_CASES = uuid.uuid5(uuid.NAMESPACE_URL, "https://jusou.example.jp/coordination/cases")
+
+
+def case_id_for(tenant_id: str, referral_id: str) -> str:
+    """The case's id, drawn from its referral (one case per referral): a coordination restored from
+    a backup that opens the case again from the replayed referral gives it the same id, which
+    other services' events about it (outreach's ContactLost) still name."""
+    return str(uuid.uuid5(_CASES, f"{tenant_id}/{referral_id}"))
 
 
 # --- the end of support, and a new start (seed 003 §6-1(4)(5)) ------------------------------------

@@ -45,7 +45,7 @@ async def open_case(*, session: AsyncSession, referral: CaseReferred, now: datet
     known = await consents.find_consent(session=session, consent_id=referral.consent.consent_id)
     year = rules.fiscal_year(now)
     case = Case(
-        id=new_id(),
+        id=rules.case_id_for(referral.tenant_id, referral.referral_id),
         tenant_id=referral.tenant_id,
         case_number=rules.case_number(year, await _next_number(session, referral.tenant_id, year)),
         referral_id=referral.referral_id,

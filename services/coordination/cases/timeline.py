@@ -45,37 +45,39 @@ def _day(at: datetime) -> date:
     return at.astimezone(JST).date()
 
 
-async def _rows(session: AsyncSession, model: type[RecordOfCase], case_id: str) -> list[RecordOfCase]:
-    return list((await session.scalars(select(model).where(model.case_id == case_id))).all())
+async def _rows(session: AsyncSession, model: type[RecordOfCase], case: Case) -> list[RecordOfCase]:
+    # Of the case's own tenant: a note reported by another tenant's event naming this id never shows.
+    query = select(model).where(model.case_id == case.id, model.tenant_id == case.tenant_id)
+    return list((await session.scalars(query)).all())
 
 
 def _entry(on: date, at: datetime, kind: str, summary: str, ref: str | None) -> TimelineEntry:
     return TimelineEntry(on=on, at=at, kind=kind, summary=summary, ref=ref)
 
 
-async def _notes_and_work(session: AsyncSession, case_id: str) -> list[TimelineEntry]:
+async def _notes_and_work(session: AsyncSession, case: Case) -> list[TimelineEntry]:
     entries = [
         _entry(n.occurred_on, n.recorded_at, f"note:{n.kind}", n.summary, n.id)
-        for n in await _rows(session, ProgressNote, case_id)
+        for n in await _rows(session, ProgressNote, case)
     ]
     entries += [
         _entry(_day(a.assigned_at), a.assigned_at, "assigned", a.coordinator_name, a.id)
-        for a in await _rows(session, CaseAssignment, case_id)
+        for a in await _rows(session, CaseAssignment, case)
     ]
     entries += [
         _entry(s.assessed_on, s.recorded_at, "assessment", f"アセスメント {s.number}", s.id)
-        for s in await _rows(session, Assessment, case_id)
+        for s in await _rows(session, Assessment, case)
     ]
     entries += [
         _entry(c.occurred_on, c.recorded_at, f"state:{c.to_status}", c.reason or "", c.id)
-        for c in await _rows(session, CaseStateChange, case_id)
+        for c in await _rows(session, CaseStateChange, case)
     ]
     return entries
 
 
-async def _plans_and_meetings(session: AsyncSession, case_id: str) -> list[TimelineEntry]:
+async def _plans_and_meetings(session: AsyncSession, case: Case) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
-    for plan in await _rows(session, SupportPlan, case_id):
+    for plan in await _rows(session, SupportPlan, case):
         label = f"{'再プラン' if plan.replaces_id else 'プラン'} {plan.number}"
         entries.append(_entry(plan.drafted_on, plan.created_at, "plan_drafted", label, plan.id))
         if plan.confirmed_at is not None:
@@ -91,11 +93,11 @@ async def _plans_and_meetings(session: AsyncSession, case_id: str) -> list[Timel
             "了承" if d.approved else "不承認",
             d.meeting_id,
         )
-        for d in await _rows(session, PlanMeetingDecision, case_id)
+        for d in await _rows(session, PlanMeetingDecision, case)
     ]
     entries += [
         _entry(a.held_on, a.recorded_at, "plan_approved", f"v{a.plan_version}", a.plan_id)
-        for a in await _rows(session, PlanApproval, case_id)
+        for a in await _rows(session, PlanApproval, case)
     ]
     entries += [
         _entry(
@@ -105,7 +107,7 @@ async def _plans_and_meetings(session: AsyncSession, case_id: str) -> list[Timel
             "支援決定" if d.confirmed else "差し戻し",
             d.plan_id,
         )
-        for d in await _rows(session, SupportDecision, case_id)
+        for d in await _rows(session, SupportDecision, case)
     ]
     return entries
 
@@ -115,6 +117,6 @@ async def timeline(*, session: AsyncSession, case_id: str) -> list[TimelineEntry
     if case is None:
         raise CaseNotFound()
     entries = [_entry(_day(case.opened_at), case.opened_at, "opened", case.case_number, case.id)]
-    entries += await _notes_and_work(session, case_id)
-    entries += await _plans_and_meetings(session, case_id)
+    entries += await _notes_and_work(session, case)
+    entries += await _plans_and_meetings(session, case)
     return sorted(entries, key=lambda e: (e.on, e.at))

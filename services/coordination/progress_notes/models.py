@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.coordination.db import Base
@@ -14,12 +14,22 @@ from shared.db import UTCDateTime
 
 
 class ProgressNote(OfACase, Base):
+    """A note typed in by staff, or one recorded from another service's event (outreach's
+    `ContactLost`): such a note has a `source_key` naming the fact it records, once per case.
+
+    `case_id` is not a foreign key: an event may name a case before coordination knows it (a replay,
+    a dead letter handled late). Its notes wait under the event's tenant and show once the case
+    exists, only on a case of that same tenant."""
+
     __tablename__ = "progress_notes"
-    __table_args__ = (Index("ix_progress_notes_case_occurred", "case_id", "occurred_on", "id"),)
+    __table_args__ = (
+        Index("ix_progress_notes_case_occurred", "case_id", "occurred_on", "id"),
+        UniqueConstraint("tenant_id", "case_id", "source_key"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(6), index=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    case_id: Mapped[str] = mapped_column(String(36))
     occurred_on: Mapped[date] = mapped_column(Date)  # when it happened, not when it was typed in
     kind: Mapped[str] = mapped_column(String(30))
     summary: Mapped[str] = mapped_column(Text)
@@ -27,6 +37,8 @@ class ProgressNote(OfACase, Base):
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_by_organisation: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What another service reported, e.g. 'outreach:attempt:<its attempt id>'; None for staff's notes.
+    source_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class CaseStateChange(OfACase, Base):
