@@ -13,6 +13,7 @@ import pytest
 from services.annual_table.files import write_whole
 from services.annual_table.table import AnnualTable, Outcome, Source, assemble, outside_cp932, to_csv
 from services.annual_table.workbook import to_workbook
+from services.cli import build_parser
 from shared.figures import FigureRow, Figures, FiscalYear
 
 ASKED = datetime(2026, 4, 30, 1, 2, 3, tzinfo=UTC)  # 10:02:03 on 30 April in Japan
@@ -159,3 +160,31 @@ def test_files_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
         write_whole(tmp_path / "out", {"a.csv": b"3"}) and (tmp_path / "out" / "a.csv").read_bytes() == b"3"
     )
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.csv", "a.xlsx"]
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--tenant", "016313", "--fiscal-year", "2025", "--out", "x"],  # wrong check digit
+        ["--tenant", "016314", "--fiscal-year", "1999", "--out", "x"],
+        ["--tenant", "016314", "--fiscal-year", "2025", "--out", "x", "--service-url", "intak=http://h"],
+        ["--tenant", "016314", "--fiscal-year", "2025", "--out", "x", "--service-url", "intake=h:8001"],
+    ],
+)
+def test_the_command_refuses_bad_flags(flags: list[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(["annual-table", *flags])
+    assert stopped.value.code == 2
+
+
+def test_the_command_takes_one_url_per_service_over_the_base_url() -> None:
+    args = build_parser().parse_args(
+        [
+            *("annual-table", "--tenant", "016314", "--fiscal-year", "2025", "--out", "x"),
+            *("--service-url", "intake=http://127.0.0.1:8001"),
+        ]
+    )
+    assert (args.base_url, args.service_url) == (
+        "http://127.0.0.1:8000",
+        [("intake", "http://127.0.0.1:8001")],
+    )
