@@ -48,6 +48,10 @@ def to_workbook(table: AnnualTable) -> bytes:
     last = HEADER_ROW + max(len(table.rows), 1)
     sheet.auto_filter.ref = f"A{HEADER_ROW}:E{last}"
     _fit_columns(sheet, from_row=HEADER_ROW)
+    # On paper: one page wide, the header row on every page.
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
 
     sources = book.create_sheet(SOURCES_SHEET)
     _header(sources, 1, SOURCES_HEADERS)

@@ -7,9 +7,11 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import openpyxl
 import pytest
 
+from services.annual_table.collect import collect
 from services.annual_table.files import write_whole
 from services.annual_table.table import AnnualTable, Outcome, Source, assemble, outside_cp932, to_csv
 from services.annual_table.workbook import to_workbook
@@ -188,3 +190,48 @@ def test_the_command_takes_one_url_per_service_over_the_base_url() -> None:
         "http://127.0.0.1:8000",
         [("intake", "http://127.0.0.1:8001")],
     )
+
+
+async def test_which_services_report_figures_is_read_from_their_openapi_documents() -> None:
+    """intake at one URL, coordination and a service added later at another; outreach reports none."""
+    documents = {
+        "a.test": {"/intake/v1/figures": {"get": {}}, "/intake/healthz": {"get": {}}},
+        "b.test": {
+            "/coordination/v1/figures": {"get": {}},
+            "/outreach/v1/audit": {"get": {}},
+            "/welfare_bus/v1/figures": {"get": {}},
+        },
+    }
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        if request.url.path == "/openapi.json":
+            return httpx.Response(200, json={"paths": documents[request.url.host]})
+        assert request.headers["authorization"] == "Bearer t"
+        service = request.url.path.split("/")[1]
+        return httpx.Response(200, json=figures(service, (f"{service}_count", "件数", 1)).model_dump())
+
+    locations = {"intake": "http://a.test", "coordination": "http://b.test/", "outreach": "http://b.test"}
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        table = await collect(
+            client,
+            locations=locations,
+            tenant_id="016314",
+            year=FiscalYear(2025),
+            token="t",
+            clock=lambda: ASKED,
+        )
+    assert [(s.service, s.outcome, s.url) for s in table.sources] == [
+        ("intake", Outcome.answered, "http://a.test/intake/v1/figures"),
+        ("coordination", Outcome.answered, "http://b.test/coordination/v1/figures"),
+        ("outreach", Outcome.no_figures, "http://b.test/openapi.json"),
+        ("welfare_bus", Outcome.answered, "http://b.test/welfare_bus/v1/figures"),
+    ]
+    assert [(r.service, r.indicator, r.project) for r in table.rows] == [
+        ("intake", "intake_count", "包括的相談支援事業"),
+        ("coordination", "coordination_count", "多機関協働事業"),
+        ("welfare_bus", "welfare_bus_count", "welfare_bus"),
+    ]
+    assert sum(url.endswith("/openapi.json") for url in asked) == 2  # once per URL
+    assert "fiscal_year=2025" in asked[-1]
