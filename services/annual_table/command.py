@@ -93,10 +93,12 @@ async def run(
     settings: Settings,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
-    """Assemble and write the table; 0 when both files are written, 1 (and no file) otherwise."""
+    """Assemble and write the table; 0 when both files are written, 1 (and no file) otherwise.
+    What it has to say goes to `out` and `err` (standard output and error by default)."""
+    out, err = out or sys.stdout, err or sys.stderr
     year = FiscalYear(args.fiscal_year)
     locations = {name: args.base_url for name in SERVICE_NAMES} | dict(args.service_url)
     try:
