@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from services.annual_table import command as annual_table
 from shared.auth.roles import Role, valid_local_government_code
 from shared.auth.tokens import load_or_create_local_key, mint
 from shared.db import Database, database_url
@@ -94,7 +95,7 @@ def _mint_token(parser: argparse.ArgumentParser, settings: Settings, args: argpa
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m services.cli")
     commands = parser.add_subparsers(dest="command", required=True)
     migrate = commands.add_parser("migrate", help="apply the services' migrations")
@@ -119,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--minutes", type=int, default=480)
     asyncapi = commands.add_parser("asyncapi", help="print the AsyncAPI document of the event catalogue")
     asyncapi.add_argument("--output", type=Path)
+    annual_table.add_command(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -132,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_announce(settings, args.service))
     elif args.command == "mint-token":
         _mint_token(parser, settings, args)
+    elif args.command == "annual-table":
+        return asyncio.run(annual_table.run(args, settings))
     elif args.command == "asyncapi":
         text = json.dumps(asyncapi_document(), ensure_ascii=False, indent=2)
         if args.output:
