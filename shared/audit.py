@@ -4,14 +4,19 @@ The data is 要配慮個人情報 under the APPI, so who saw or changed what, wh
 afterwards. Each entry carries the hash of the entry before it: altering, removing or reordering a
 stored entry breaks the chain at that point and `verify_chain` names where.
 
+Appending and linking are two steps, so that readers never queue on one lock. `append` inserts the
+entry in the caller's transaction, unlinked: it commits or rolls back with the work it describes,
+and takes no lock and reads no head (concurrent readers append side by side, on PostgreSQL truly in
+parallel). One sequencer per service (`link_pending`, run as a job, one at a time by an advisory
+lock or SQLite's single writer) then links the committed entries into the chain in the order it
+finds them: each gets its position (`link`), the previous entry's hash and its own. Until linked,
+an entry is committed and protected like the rest: on PostgreSQL the trigger refuses any UPDATE but
+the one that links an unlinked entry without touching its content, and every DELETE and TRUNCATE.
+
 The hash is unkeyed, so it shows tampering by anyone who cannot also rewrite every later entry. A
 writer with full access to the table can recompute the chain from the altered entry onwards, and
 cutting entries off the end leaves no trace; record the head hash somewhere the database's writers
 cannot reach (a signed daily report, a WORM store) to close those gaps.
-
-An entry is written in the caller's transaction, so it commits or rolls back with the work it
-describes. Entries for refused or failed requests, whose work rolls back, and for reads done in a
-read-only unit of work (`Database.reading`), need a short write transaction of their own.
 """
 
 from __future__ import annotations
@@ -25,7 +30,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, insert, select, text
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -74,13 +92,20 @@ _CSV_COLUMNS = (
     ("hash", "ハッシュ"),
 )
 
-# The table refuses UPDATE, DELETE and TRUNCATE, whoever asks. It does not stop the table's owner
-# from dropping the trigger: the application's role should hold only SELECT and INSERT on it.
+# The table refuses UPDATE, DELETE and TRUNCATE, whoever asks, but the sequencer's one UPDATE: linking
+# an unlinked entry (setting link, prev_hash and hash) with every other column as it was. It does not
+# stop the table's owner from dropping the trigger: the application's role should hold only SELECT,
+# INSERT and that UPDATE on it.
 APPEND_ONLY_SQL: tuple[str, ...] = (
     """
     CREATE OR REPLACE FUNCTION audit_log_refuse_change() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
+        IF TG_OP = 'UPDATE' AND OLD.link IS NULL AND NEW.link IS NOT NULL
+           AND (to_jsonb(NEW) - 'link' - 'prev_hash' - 'hash')
+               = (to_jsonb(OLD) - 'link' - 'prev_hash' - 'hash') THEN
+            RETURN NEW;
+        END IF;
         RAISE EXCEPTION 'audit_log is append-only; % refused', TG_OP
             USING ERRCODE = 'insufficient_privilege';
     END;
@@ -119,8 +144,16 @@ def define_audit_table(metadata: MetaData) -> Table:
         Column("request_id", String(128), nullable=True),
         Column("outcome", String(20), nullable=False),
         Column("status", Integer, nullable=False),
-        Column("prev_hash", String(64), nullable=False),
-        Column("hash", String(64), nullable=False, unique=True),
+        # Set by the sequencer when it links the entry into the chain (None until then).
+        Column("link", Integer, nullable=True, unique=True),
+        Column("prev_hash", String(64), nullable=True),
+        Column("hash", String(64), nullable=True, unique=True),
+        Index(
+            "ix_audit_log_unlinked",
+            "seq",
+            sqlite_where=text("link IS NULL"),
+            postgresql_where=text("link IS NULL"),
+        ),
         Index("ix_audit_log_tenant_id_at", "tenant_id", "at"),
         # seq last, so "this person's entries, newest first" reads the index in order.
         Index("ix_audit_log_subject_seq", "subject", "seq"),
@@ -149,12 +182,14 @@ class AuditRecord:
 
 @dataclass(frozen=True)
 class ChainReport:
-    """`entries` counts the entries found intact, up to the first broken one if any."""
+    """`entries` counts the linked entries found intact, up to the first broken one if any;
+    `unlinked` the committed entries the sequencer has not linked yet."""
 
     ok: bool
     entries: int
     first_broken_seq: int | None
     reason: str | None
+    unlinked: int = 0
 
 
 @dataclass(frozen=True)
@@ -178,42 +213,87 @@ class AuditFilters:
 
 
 async def append(session: AsyncSession, table: Table, record: AuditRecord) -> str:
-    """Stage one entry in the caller's transaction; return its hash."""
+    """Stage one entry, unlinked, in the caller's transaction; return its id. No lock, no head read."""
     values = _entry_values(table, record)
+    await session.execute(insert(table).values(**values))
+    return str(values["id"])
+
+
+async def link_pending(session: AsyncSession, table: Table, *, batch: int = 1000) -> int:
+    """The sequencer: link up to `batch` committed unlinked entries into the chain, oldest first;
+    return how many. One at a time per chain (the advisory lock on PostgreSQL, the write lock that
+    `Database.transaction` takes on SQLite), so the chain never forks."""
     if session.get_bind().dialect.name == "postgresql":
         await _lock_chain(session, table)
-    # On SQLite the service's write transactions begin IMMEDIATE, so this one already holds the only
-    # write lock. A deferred one that read an older head cannot write after another writer: SQLite
-    # refuses it (SQLITE_BUSY_SNAPSHOT) rather than let the chain fork.
-    head = await session.execute(select(table.c.hash).order_by(table.c.seq.desc()).limit(1))
-    values["prev_hash"] = head.scalar_one_or_none() or AUDIT_GENESIS
-    values["hash"] = _entry_hash(values["prev_hash"], values)
-    await session.execute(insert(table).values(**values))
-    return str(values["hash"])
+    head = (
+        await session.execute(
+            select(table.c.link, table.c.hash)
+            .where(table.c.link.is_not(None))
+            .order_by(table.c.link.desc())
+            .limit(1)
+        )
+    ).first()
+    position, prev_hash = (head.link, head.hash) if head is not None else (0, AUDIT_GENESIS)
+    pending = (
+        (
+            await session.execute(
+                select(table).where(table.c.link.is_(None)).order_by(table.c.seq).limit(batch)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    links = []
+    for row in pending:
+        position += 1
+        entry_hash = _entry_hash(prev_hash, row)
+        links.append({"b_seq": row["seq"], "b_link": position, "b_prev": prev_hash, "b_hash": entry_hash})
+        prev_hash = entry_hash
+    if links:
+        await session.execute(
+            update(table)
+            .where(table.c.seq == bindparam("b_seq"), table.c.link.is_(None))
+            .values(link=bindparam("b_link"), prev_hash=bindparam("b_prev"), hash=bindparam("b_hash")),
+            links,
+        )
+    return len(links)
+
+
+async def link_all(session: AsyncSession, table: Table) -> int:
+    """Link every committed entry (before a verification or an export, so they cover everything)."""
+    total = 0
+    while done := await link_pending(session, table):
+        total += done
+    return total
 
 
 async def verify_chain(session: AsyncSession, table: Table, *, batch: int = 5000) -> ChainReport:
-    """Recompute the chain in seq order, a batch at a time; stop at the first broken entry."""
+    """Recompute the chain in link order, a batch at a time; stop at the first broken entry."""
     if batch < 1:
         raise ValueError("batch must be at least 1")
     expected_prev = AUDIT_GENESIS
-    last_seq: int | None = None
+    last_link: int | None = None
     entries = 0
+    unlinked = int(await session.scalar(select(func.count()).where(table.c.link.is_(None))) or 0)
     while True:
-        statement = select(table).order_by(table.c.seq).limit(batch)
-        if last_seq is not None:
-            statement = statement.where(table.c.seq > last_seq)
+        statement = select(table).where(table.c.link.is_not(None)).order_by(table.c.link).limit(batch)
+        if last_link is not None:
+            statement = statement.where(table.c.link > last_link)
         rows = (await session.execute(statement)).mappings().all()
         for row in rows:
             if row["prev_hash"] != expected_prev:
-                return ChainReport(False, entries, row["seq"], "prev_hash is not the previous entry's hash")
+                return ChainReport(
+                    False, entries, row["seq"], "prev_hash is not the previous entry's hash", unlinked
+                )
             if _entry_hash(row["prev_hash"], row) != row["hash"]:
-                return ChainReport(False, entries, row["seq"], "hash does not match the entry's content")
+                return ChainReport(
+                    False, entries, row["seq"], "hash does not match the entry's content", unlinked
+                )
             expected_prev = row["hash"]
             entries += 1
         if len(rows) < batch:
-            return ChainReport(True, entries, None, None)
-        last_seq = rows[-1]["seq"]
+            return ChainReport(True, entries, None, None, unlinked)
+        last_link = rows[-1]["link"]
 
 
 async def query(
@@ -250,7 +330,7 @@ async def forbid_changes_on_postgres(connection: AsyncConnection) -> None:
 
 
 async def _lock_chain(session: AsyncSession, table: Table) -> None:
-    # Without the lock two transactions could read the same head and both chain onto it. The key
+    # Without the lock two sequencers could read the same head and both chain onto it. The key
     # names the schema, so the services sharing one database do not wait for each other. In the
     # same round trip: a REPEATABLE READ snapshot may predate the head committed just before the
     # lock was granted, and would fork the chain without an error.
@@ -264,9 +344,9 @@ async def _lock_chain(session: AsyncSession, table: Table) -> None:
     sql += ", current_setting('transaction_isolation'), current_setting('transaction_read_only')"
     _, isolation, read_only = (await session.execute(text(sql), params)).one()
     if read_only == "on":
-        raise RuntimeError("audit entries need a read-write transaction (Database.transaction)")
+        raise RuntimeError("linking the chain needs a read-write transaction (Database.transaction)")
     if isolation == "repeatable read":
-        raise RuntimeError("audit entries need READ COMMITTED or SERIALIZABLE, not REPEATABLE READ")
+        raise RuntimeError("linking the chain needs READ COMMITTED or SERIALIZABLE, not REPEATABLE READ")
 
 
 def _entry_values(table: Table, record: AuditRecord) -> dict[str, Any]:

@@ -90,6 +90,25 @@ def upsert(
     return statement.on_conflict_do_nothing(index_elements=list(key))
 
 
+READ_ONLY_KEY = "jusou.read_only"
+_DEFERRED_KEY = "jusou.with_audit"
+
+
+def add_with_audit(session: AsyncSession, row: object) -> None:
+    """A row that belongs with the request's audit entry (the record of a disclosure): written in its
+    transaction. In a read-only unit of work it waits for the entry's own transaction, right after the
+    read (`shared.work`); otherwise it is added to the session at once."""
+    if session.info.get(READ_ONLY_KEY):
+        session.info.setdefault(_DEFERRED_KEY, []).append(row)
+    else:
+        session.add(row)
+
+
+def deferred_rows(session: AsyncSession) -> list[object]:
+    rows: list[object] = session.info.pop(_DEFERRED_KEY, [])
+    return rows
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware in and out on both backends (SQLite stores naive text otherwise)."""
 
@@ -162,6 +181,7 @@ class Database:
     async def reading(self, *, scope: object | None = None) -> AsyncIterator[AsyncSession]:
         """A read-only unit of work: never waits for, nor holds up, the service's writers."""
         async with self.read_sessions() as session:
+            session.info[READ_ONLY_KEY] = True
             if scope is not None:
                 session.info[SCOPE_KEY] = scope
             async with session.begin():

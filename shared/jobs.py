@@ -21,6 +21,7 @@ class Job:
     name: str
     interval: Callable[[Settings], float]  # seconds between runs, from the settings
     run: Callable[[Database, datetime], Awaitable[int]]  # returns how much it did, for the log
+    quiet: bool = False  # runs often and always has something to do: its work is logged at debug
 
 
 class JobRunner:
@@ -49,7 +50,13 @@ class JobRunner:
             try:
                 done = await job.run(self.db, utcnow())
                 if done:
-                    log.info("%s: %s did %d", self.service, job.name, done)
+                    log.log(
+                        logging.DEBUG if job.quiet else logging.INFO,
+                        "%s: %s did %d",
+                        self.service,
+                        job.name,
+                        done,
+                    )
             except asyncio.CancelledError:
                 raise
             except Exception:  # a failed run is retried at the next interval

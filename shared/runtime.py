@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -23,6 +24,7 @@ from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import openapi, work
+from shared.audit import link_pending
 from shared.auth import scope as _tenancy  # noqa: F401  (registers the query scoping)
 from shared.auth.audit_api import audit_router
 from shared.auth.policy import Access, Authorizer, Policy, uncovered_operations
@@ -69,6 +71,16 @@ class ServiceDefinition:
     jobs: Sequence[Job] = ()
 
 
+def _audit_sequencer(table: Table) -> Job:
+    """The service's one sequencer: links the audit entries appended since its last run."""
+
+    async def link(db: Database, _now: datetime) -> int:
+        async with db.transaction() as session:
+            return await link_pending(session, table)
+
+    return Job("audit-chain", lambda s: s.audit_link_interval_seconds, link, quiet=True)
+
+
 class ServiceRuntime:
     def __init__(self, definition: ServiceDefinition, settings: Settings, bus: Bus) -> None:
         self.definition = definition
@@ -87,7 +99,10 @@ class ServiceRuntime:
         self.relay = OutboxRelay(
             service=self.name, db=self.db, tables=definition.messaging, bus=bus, settings=settings
         )
-        self.jobs = JobRunner(service=self.name, db=self.db, jobs=definition.jobs, settings=settings)
+        jobs = list(definition.jobs)
+        if definition.audit_table is not None:
+            jobs.append(_audit_sequencer(definition.audit_table))
+        self.jobs = JobRunner(service=self.name, db=self.db, jobs=jobs, settings=settings)
         self.housekeeper = Housekeeper(
             service=self.name,
             db=self.db,

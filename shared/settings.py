@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     housekeeping_interval_seconds: float = Field(default=3600.0, gt=0)
     # How often coordination looks for monitoring dates that passed unrecorded (MonitoringOverdue).
     monitoring_check_interval_seconds: float = Field(default=3600.0, gt=0)
+    # How often each service's sequencer links new audit entries into its hash chain (shared/audit.py).
+    audit_link_interval_seconds: float = Field(default=0.5, gt=0)
     outbox_retention_days: float = Field(default=7.0, ge=0)
     inbox_retention_days: float = Field(default=30.0, ge=1)
     idempotency_retention_hours: float = Field(default=24.0, gt=0)

@@ -3,7 +3,11 @@
 It opens the tenant-scoped transaction and, from the operation's rule (`shared.auth.policy.Rule`),
 does what every use case of that kind needs, so that a route cannot forget it:
 
-- the audit entry, in the same transaction: every change, and every read of personal data;
+- the audit entry: every change, in its transaction; every read of personal data, in a short write
+  transaction of its own right after the read (a read-only one, which never waits for the service's
+  writers nor holds them up), committed before the answer leaves: a crash never loses an entry for
+  data that was returned. Rows that belong with the entry (`shared.db.add_with_audit`: the record of
+  a disclosure) are written with it;
 - a create: Idempotency-Key (a retry gets the first answer again, stored with the effect);
 - an update: If-Match is required (428) and checked against the record the use case loads (412;
   an unknown record stays 404), and the answer carries the new ETag. The write itself is conditional
@@ -17,7 +21,7 @@ created) fails with UnitOfWorkMisused, never writes without it; the suites call 
         case = await service.get_case(session=session, case_id=case_id)
         work.check(case)              # update: If-Match against what was read
         case.answer(...)              # the change, on the model
-    return case_view(case, work.access)
+        return await shown_case(session, case, work.access)
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from starlette.responses import Response
 from shared import idempotency
 from shared.auth.policy import Access
 from shared.auth.trail import record
-from shared.db import Database, utcnow
+from shared.db import Database, deferred_rows, utcnow
 from shared.errors import FieldProblem, PreconditionRequired, StaleWrite, Text
 
 READS = frozenset({"read", "list", "export"})
@@ -128,10 +132,15 @@ class UnitOfWork:
             self._dry_run = True
         reservation = await self._reserve() if self.action == "create" and not dry_run else None
         try:
-            if not self._audited:
-                # Nothing to write: a read-only transaction never waits for the service's writers.
+            if self.action in READS:
+                # A read-only transaction: it never waits for the service's writers.
                 async with self.db.reading(scope=self.access.scope) as session:
                     yield session
+                    staged = deferred_rows(session)
+                if self._audited:
+                    async with self.db.transaction(scope=self.access.scope) as session:
+                        session.add_all(staged)
+                        await self._finish(session, reservation)
                 return
             async with self.db.transaction(scope=self.access.scope) as session:
                 yield session

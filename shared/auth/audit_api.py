@@ -4,11 +4,11 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Table
 from starlette.responses import Response
 
-from shared.audit import AuditFilters, query, to_csv, verify_chain
+from shared.audit import AuditFilters, link_all, query, to_csv, verify_chain
 from shared.auth.policy import Access, Authorizer, Reach, Rule
 from shared.auth.roles import Role
 from shared.pagination import DEFAULT_LIMIT, CursorParam, LimitParam
@@ -33,8 +33,10 @@ class AuditEntryOut(BaseModel):
     request_id: str | None
     outcome: str
     status: int
-    prev_hash: str
-    hash: str
+    # Its place in the hash chain, once the service's sequencer has linked it (within a second).
+    link: int | None
+    prev_hash: str | None
+    hash: str | None
 
 
 class AuditPage(BaseModel):
@@ -44,9 +46,10 @@ class AuditPage(BaseModel):
 
 class ChainVerification(BaseModel):
     ok: bool
-    entries: int
+    entries: int = Field(description="Entries linked into the chain and found intact.")
     first_broken_seq: int | None
     reason: str | None
+    unlinked: int = Field(default=0, description="Entries committed after the verification began linking.")
 
 
 def _camel(service: str) -> str:
@@ -141,6 +144,9 @@ def audit_router(
         filters = filters_of(
             work.access, subject, organisation_id, resource, resource_id, action, outcome, at_from, at_to
         )
+        # Linked first, so every exported entry carries its place in the chain.
+        async with work.db.transaction() as session:
+            await link_all(session, table)
         async with work.transaction() as session:
             rows, _ = await query(session, table, filters, cursor=None, limit=EXPORT_LIMIT)
         return Response(
@@ -156,6 +162,9 @@ def audit_router(
         summary="監査ログの改ざん検知（ハッシュチェーンの検証）",
     )
     async def verify(work: Work) -> ChainVerification:
+        # Everything committed so far is linked first, so the verification covers it all.
+        async with work.db.transaction() as session:
+            await link_all(session, table)
         async with work.transaction() as session:
             report = await verify_chain(session, table)
         return ChainVerification(
@@ -163,6 +172,7 @@ def audit_router(
             entries=report.entries,
             first_broken_seq=report.first_broken_seq,
             reason=report.reason,
+            unlinked=report.unlinked,
         )
 
     return router

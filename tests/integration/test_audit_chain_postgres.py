@@ -10,7 +10,7 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.audit import APPEND_ONLY_SQL, append, define_audit_table, forbid_changes_on_postgres
+from shared.audit import APPEND_ONLY_SQL, append, define_audit_table, forbid_changes_on_postgres, link_pending
 from shared.db import Database, service_metadata
 from tests.unit.test_audit_chain import AuditChainContract, AuditStore, make_record
 
@@ -68,13 +68,35 @@ class TestAuditChainPostgres(AuditChainContract):
                 await session.execute(delete(store.table))
 
     async def test_a_read_only_transaction_cannot_append(self, store: AuditStore) -> None:
-        with pytest.raises(RuntimeError, match="read-write"):
+        with pytest.raises(DBAPIError, match="read-only"):
             async with store.db.reading() as session:
                 await append(session, store.table, make_record())
 
-    async def test_a_repeatable_read_snapshot_cannot_append(self, store: AuditStore) -> None:
-        # Its snapshot may predate the head committed just before the lock was granted.
+    async def test_a_repeatable_read_snapshot_cannot_link(self, store: AuditStore) -> None:
+        # Its snapshot may predate the head another sequencer committed just before the lock came.
+        async with store.db.transaction() as session:
+            await append(session, store.table, make_record())
         engine = store.db.engine.execution_options(isolation_level="REPEATABLE READ")
         async with engine.connect() as conn, conn.begin(), AsyncSession(bind=conn) as session:
             with pytest.raises(RuntimeError, match="REPEATABLE READ"):
-                await append(session, store.table, make_record())
+                await link_pending(session, store.table)
+
+    async def test_an_unlinked_entry_can_be_linked_but_not_changed(self, store: AuditStore) -> None:
+        async with store.db.engine.begin() as conn:
+            await forbid_changes_on_postgres(conn)
+        async with store.db.transaction() as session:
+            await append(session, store.table, make_record(purpose="元の目的"))
+        (seq,) = await store.seqs()
+
+        for changed in ({"purpose": "改ざん"}, {"purpose": "改ざん", "link": 1, "prev_hash": "0" * 64}):
+            with pytest.raises(DBAPIError, match="append-only"):
+                async with store.db.transaction() as session:
+                    await session.execute(
+                        update(store.table).where(store.table.c.seq == seq).values(**changed)
+                    )
+        assert await store.link() == 1
+        with pytest.raises(DBAPIError, match="append-only"):  # linked, it is never linked again
+            async with store.db.transaction() as session:
+                await session.execute(update(store.table).values(link=None, hash=None, prev_hash=None))
+        report = await store.verify()
+        assert report.ok and report.entries == 1

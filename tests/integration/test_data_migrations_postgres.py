@@ -28,3 +28,13 @@ async def test_the_referring_window_becomes_the_first_party_of_each_case(databas
         await data_migrations.the_referring_window_becomes_the_first_party_of_each_case(db)
     finally:
         await db.dispose()
+
+
+async def test_a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it(
+    database_url: str,
+) -> None:
+    db = Database(database_url, schema="intake")
+    try:
+        await data_migrations.a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it(db)
+    finally:
+        await db.dispose()

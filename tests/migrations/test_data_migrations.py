@@ -31,3 +31,11 @@ async def test_the_referring_window_becomes_the_first_party_of_each_case(tmp_pat
         await data_migrations.the_referring_window_becomes_the_first_party_of_each_case(db)
     finally:
         await db.dispose()
+
+
+async def test_a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'intake.sqlite'}", schema="intake")
+    try:
+        await data_migrations.a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it(db)
+    finally:
+        await db.dispose()

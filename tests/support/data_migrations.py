@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
+from services.intake.db import audit_log
+from shared.audit import AUDIT_GENESIS, AuditRecord, _entry_hash, append, link_pending, verify_chain
 from shared.db import Database
 from shared.migrations import upgrade
 from tests.migrations.test_migrations_match_models import definition_of
@@ -175,3 +177,64 @@ async def the_referring_window_becomes_the_first_party_of_each_case(db: Database
         ("case-2", "016314-shakyo", "2026-11-21", None, 1),
     ]
     assert not {"parties", "party_index"} & columns
+
+
+async def a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it(db: Database) -> None:
+    """Entries chained at append time (before 0006) keep their chain (link = seq) after the upgrade;
+    an entry appended since is linked onto its head by the sequencer, and the whole verifies."""
+    migrations = definition_of("intake").migrations
+    await upgrade(db, migrations, "0005_figures_indexes")
+    prev = AUDIT_GENESIS
+    rows = []
+    for n in range(3):
+        row = {
+            "id": f"a-{n}",
+            "at": T0,
+            "service": "intake",
+            "subject": "staff-1",
+            "tenant_id": "016314",
+            "organisation_id": "org",
+            "roles": "window_staff",
+            "action": "read",
+            "resource": "consultation",
+            "resource_id": f"c-{n}",
+            "purpose": None,
+            "request_id": f"r-{n}",
+            "outcome": "allowed",
+            "status": 200,
+        }
+        row["prev_hash"], row["hash"] = prev, _entry_hash(prev, row)
+        prev = row["hash"]
+        rows.append(row)
+    columns = ", ".join(rows[0])
+    await _insert(
+        db, f"INSERT INTO audit_log ({columns}) VALUES ({', '.join(':' + c for c in rows[0])})", rows
+    )
+
+    await upgrade(db, migrations)
+
+    record = AuditRecord(
+        at=T1,
+        service="intake",
+        subject="staff-2",
+        tenant_id="016314",
+        organisation_id="org",
+        roles=("window_staff",),
+        action="read",
+        resource="consultation",
+        resource_id="c-9",
+        purpose=None,
+        request_id="r-9",
+        outcome="allowed",
+        status=200,
+    )
+    async with db.transaction() as session:
+        await append(session, audit_log, record)
+    async with db.transaction() as session:
+        assert await link_pending(session, audit_log) == 1
+    async with db.transaction() as session:
+        report = await verify_chain(session, audit_log)
+        linked = (await session.execute(text("SELECT link, prev_hash FROM audit_log ORDER BY seq"))).all()
+    assert (report.ok, report.entries, report.unlinked) == (True, 4, 0)
+    assert [row.link for row in linked] == [1, 2, 3, 4]
+    assert linked[3].prev_hash == prev  # chained onto the old head

@@ -1,4 +1,5 @@
-"""The audit trail's hash chain, its queries and its CSV, on SQLite.
+"""The audit trail's hash chain, its queries and its CSV, on SQLite: entries appended unlinked, and
+linked into the chain by the sequencer (`link_pending`).
 
 `AuditChainContract` holds the behaviour every backend must show; the PostgreSQL suite subclasses it.
 """
@@ -27,6 +28,8 @@ from shared.audit import (
     ChainReport,
     append,
     define_audit_table,
+    link_all,
+    link_pending,
     query,
     to_csv,
     verify_chain,
@@ -65,12 +68,19 @@ class AuditStore:
     table: Table
 
     async def append_many(self, count: int, **overrides: Any) -> list[str]:
-        hashes = []
+        """`count` entries, each in its transaction, then linked as the sequencer would; their hashes."""
+        ids = []
         for i in range(count):
             async with self.db.transaction() as session:
                 record = make_record(at=T0 + timedelta(seconds=i), resource_id=f"c-{i}", **overrides)
-                hashes.append(await append(session, self.table, record))
-        return hashes
+                ids.append(await append(session, self.table, record))
+        await self.link()
+        by_id = {row["id"]: row["hash"] for row in await self.rows()}
+        return [by_id[entry_id] for entry_id in ids]
+
+    async def link(self, *, batch: int = 1000) -> int:
+        async with self.db.transaction() as session:
+            return await link_pending(session, self.table, batch=batch)
 
     async def verify(self, *, batch: int = 5000) -> ChainReport:
         async with self.db.transaction() as session:
@@ -124,14 +134,16 @@ class AuditChainContract:
         record = make_record(at=datetime(2026, 4, 1, 9, 30, tzinfo=JST), roles=("b", "a"))
         async with store.db.transaction() as session:
             returned = await append(session, store.table, record)
+        await store.link()
 
         (row,) = await store.rows()
-        fields = {k: row[k] for k in row if k not in ("seq", "prev_hash", "hash")}
+        assert returned == row["id"]
+        fields = {k: row[k] for k in row if k not in ("seq", "link", "prev_hash", "hash")}
         fields["at"] = "2026-04-01T00:30:00.000000+00:00"
         assert fields["roles"] == "a,b"
         canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         expected = hashlib.sha256((AUDIT_GENESIS + canonical).encode("utf-8")).hexdigest()
-        assert returned == row["hash"] == expected
+        assert row["hash"] == expected
 
     @pytest.mark.parametrize(
         "change",
@@ -194,9 +206,9 @@ class AuditChainContract:
         rows = await store.rows()
         first, second = rows[1], rows[2]
 
-        swapped = {k: v for k, v in second.items() if k not in ("seq", "id", "hash")}
+        swapped = {k: v for k, v in second.items() if k not in ("seq", "link", "id", "hash")}
         await store.tamper(first["seq"], id="tmp-1", hash="tmp-1", **swapped)
-        await store.tamper(second["seq"], **{k: v for k, v in first.items() if k != "seq"})
+        await store.tamper(second["seq"], **{k: v for k, v in first.items() if k not in ("seq", "link")})
         await store.tamper(first["seq"], id=second["id"], hash=second["hash"])
         report = await store.verify()
 
@@ -223,8 +235,8 @@ class AuditChainContract:
         report = await store.verify(batch=2)
         assert report.first_broken_seq == seqs[5] and report.entries == 5
 
-    async def test_concurrent_appends_keep_one_chain(self, store: AuditStore) -> None:
-        # Each in its own transaction; the barrier lines their head reads up as closely as it can.
+    async def test_concurrent_appends_and_sequencers_keep_one_chain(self, store: AuditStore) -> None:
+        # Appenders take no lock and read no head; several sequencers at once link each entry once.
         count = 20
         barrier = asyncio.Barrier(count)
 
@@ -234,13 +246,35 @@ class AuditChainContract:
                 async with session.begin():
                     return await append(session, store.table, make_record(resource_id=f"c-{i}"))
 
-        hashes = await asyncio.gather(*(one(i) for i in range(count)))
+        ids = await asyncio.gather(*(one(i) for i in range(count)))
+        linked = await asyncio.gather(*(store.link(batch=3) for _ in range(4)))
+        while await store.link(batch=3):
+            pass
 
         report = await store.verify()
-        assert report.ok and report.entries == count
+        assert report.ok and (report.entries, report.unlinked) == (count, 0)
+        assert sum(linked) <= count
         rows = await store.rows()
+        assert {r["id"] for r in rows} == set(ids)
+        assert sorted(r["link"] for r in rows) == list(range(1, count + 1))
         assert len({r["prev_hash"] for r in rows}) == count
-        assert {r["hash"] for r in rows} == set(hashes)
+
+    async def test_unlinked_entries_are_counted_and_linked_at_the_next_run(self, store: AuditStore) -> None:
+        await store.append_many(2)
+        async with store.db.transaction() as session:
+            await append(session, store.table, make_record(resource_id="late"))
+
+        before = await store.verify()
+        assert (before.ok, before.entries, before.unlinked) == (True, 2, 1)
+        (late,) = [r for r in await store.rows() if r["resource_id"] == "late"]
+        assert (late["link"], late["prev_hash"], late["hash"]) == (None, None, None)
+
+        assert await store.link() == 1
+        assert await store.link() == 0
+        after = await store.verify()
+        assert (after.ok, after.entries, after.unlinked) == (True, 3, 0)
+        async with store.db.transaction() as session:
+            assert await link_all(session, store.table) == 0
 
     async def test_an_entry_that_rolls_back_leaves_the_chain_intact(self, store: AuditStore) -> None:
         await store.append_many(2)

@@ -14,7 +14,7 @@ from services.coordination.cases.rules import JST
 from services.coordination.consents.models import KnownConsent
 from services.coordination.parties import rules
 from services.coordination.parties.models import Disclosure, EmergencySharing
-from shared.db import new_id
+from shared.db import add_with_audit, new_id
 
 
 async def support_meeting_members(*, session: AsyncSession, case: Case) -> Mapping[str, Iterable[str]]:
@@ -73,8 +73,10 @@ def disclose(
     request_id: str | None,
     now: datetime,
 ) -> None:
-    """Record one disclosure, in the transaction of the read or the event that makes it."""
-    session.add(
+    """Record one disclosure: with the audit entry of the read that makes it, or in the transaction of
+    the event that carries it."""
+    add_with_audit(
+        session,
         Disclosure(
             id=new_id(),
             tenant_id=case.tenant_id,
@@ -87,5 +89,5 @@ def disclose(
             recipient=recipient,
             request_id=request_id,
             disclosed_at=now,
-        )
+        ),
     )
