@@ -139,6 +139,8 @@ NOT_IDS = {
     "assessments",
     "timeline",
     "monitoring",
+    "confidentiality-acceptances",
+    "support-meeting-links",
 }
 
 
