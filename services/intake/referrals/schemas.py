@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.intake.referrals.rules import ReferralStatus
 
@@ -20,6 +20,11 @@ class ReferralCreate(BaseModel):
     )
 
     reason: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    support_meeting_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = Field(
+        default=None,
+        description="The support-meeting (支援会議) record the person was discussed in before they "
+        "consented, when there was one: coordination links the new case to it.",
+    )
 
 
 class ReferralOut(BaseModel):
@@ -29,6 +34,7 @@ class ReferralOut(BaseModel):
     consent_id: str
     window_code: str
     reason: str | None
+    support_meeting_id: str | None
     status: ReferralStatus
     status_reason: str | None
     case_id: str | None
