@@ -14,7 +14,14 @@ class ReferralCreate(BaseModel):
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
-                {"reason": "8050世帯: 母の介護と長男のひきこもり、収入の不安が重なり、一機関では対応が難しい"}
+                {
+                    "reason": "8050世帯: 母の介護と長男のひきこもり、収入の不安が重なり、"
+                    "一機関では対応が難しい"
+                },
+                {
+                    "reason": "支援会議で見守っていた世帯。本人が多機関協働での支援に同意した",
+                    "support_meeting_id": "5b0f3c1e-7a2d-4c8e-9f41-2d6b8a0c9e17",
+                },
             ]
         },
     )
