@@ -19,12 +19,14 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from services.coordination.cases.models import Case
+from services.coordination.support_meetings import service
 from services.coordination.support_meetings.models import (
     ConfidentialityAcceptance,
     SupportMeeting,
     SupportMeetingCaseLink,
 )
 from services.embedded import create_app
+from shared.auth.policy import DataScope, Reach
 from shared.events.catalog import CaseReferred, ConsentScope
 from shared.runtime import ServiceRuntime, runtimes_of
 from shared.settings import Settings
@@ -201,3 +203,24 @@ async def test_a_referral_naming_no_record_links_nothing(
             .where(SupportMeetingCaseLink.case_id == case_id)
         )
     assert count == 0
+
+
+async def test_the_member_organisations_of_a_cases_meetings_are_known_whatever_the_callers_reach(
+    coordination: ServiceRuntime,
+) -> None:
+    """What the legal basis "support meeting" of sharing a case's data is checked against."""
+    linked, unlinked, elsewhere, referral_id = _new_id(), _new_id(), _new_id(), _new_id()
+    await record_meeting(coordination, linked, tenant=OTOFUKE, town=OTOFUKE_TOWN)
+    await record_meeting(coordination, unlinked, tenant=OTOFUKE, town=OTOFUKE_TOWN)
+    await record_meeting(coordination, elsewhere, tenant=NAGAIZUMI, town=NAGAIZUMI_TOWN)
+    await deliver(coordination, [referred(referral_id, linked), referred(referral_id, elsewhere)])
+    case_id = await case_of(coordination, referral_id)
+
+    party = DataScope(OTOFUKE, RANRAN_OPERATOR, Reach.party)  # sees no support-meeting record itself
+    async with coordination.db.transaction(scope=party) as session:
+        members = await service.members_of_linked_meetings(
+            session=session, case_id=case_id, tenant_id=OTOFUKE
+        )
+        assert await session.get(SupportMeeting, linked) is None
+
+    assert members == {linked: [OTOFUKE_TOWN]}

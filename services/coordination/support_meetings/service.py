@@ -483,3 +483,26 @@ async def links_of_case(*, session: AsyncSession, case_id: str) -> list[SupportM
         )
         for r in rows
     ]
+
+
+async def members_of_linked_meetings(
+    *, session: AsyncSession, case_id: str, tenant_id: str
+) -> dict[str, list[str]]:
+    """The support meetings a case is linked to (of its own municipality) → their member
+    organisations: what a legal basis of sharing "support meeting, Art. 106-6" is checked against.
+
+    Read whatever the caller's reach (a case party's request sees no meeting record): the member
+    organisations are not the meeting's material, and nothing else is read. Hence plain table
+    selects, with the tenant named, rather than ORM entities under the request's scope."""
+    links = SupportMeetingCaseLink.__table__
+    meetings = SupportMeeting.__table__
+    rows = await session.execute(
+        select(meetings.c.id, meetings.c.members)
+        .join(
+            links,
+            (links.c.support_meeting_id == meetings.c.id) & (links.c.tenant_id == meetings.c.tenant_id),
+        )
+        .where(links.c.case_id == case_id, links.c.tenant_id == tenant_id)
+        .order_by(meetings.c.id)
+    )
+    return {row.id: list(row.members) for row in rows}
