@@ -2,7 +2,8 @@
 
 Cases: the coordinators (包括化推進員) and the municipality see their municipality's cases; the
 organisations taking part in a case see that case, with fewer fields. Support-meeting (支援会議)
-records: only the meeting's member organisations, the municipality included only as a member.
+records: only the meeting's member organisations, the municipality included only as a member; their
+material only to member persons who accepted the duty of confidentiality (support_meetings/rules.py).
 """
 
 from __future__ import annotations
@@ -95,6 +96,12 @@ POLICY: Policy = {
     "conveneSupportMeeting": Rule("support_meeting", "create", {R.municipal_officer: MEMBER}),
     "getSupportMeeting": Rule("support_meeting", "read", _MEETING_MEMBERS),
     "listSupportMeetings": Rule("support_meeting", "list", _MEETING_MEMBERS),
+    # Each member person accepts the statutory duty of confidentiality before the material is shown.
+    "acceptSupportMeetingConfidentiality": Rule("support_meeting", "create", _MEETING_MEMBERS),
+    # That a support meeting preceded a case (ids only): the tenant's case readers, not the parties.
+    "listSupportMeetingLinksOfCase": Rule(
+        "support_meeting", "list", {R.coordinator: TENANT, R.municipal_officer: TENANT}
+    ),
     # 支援プラン: the coordinator drafts and records the meeting's approval; the municipal officer alone
     # records the support decision (支援決定) and acknowledges a reported plan. Those taking part in
     # the case read its plans.

@@ -51,6 +51,7 @@ definition = ServiceDefinition(
         progress_notes_api.router,
         assessments_api.router,
         support_meetings_api.router,
+        support_meetings_api.case_links_router,
         plans_api.router,
         plan_meetings_api.router,
         monitoring_api.router,

@@ -82,6 +82,10 @@ class CaseReferred(Event):
     notes: str | None = None
     # 税情報: present only when the consent names the `tax` data class (Local Tax Act Art. 22).
     tax_information: str | None = None
+    # The support-meeting (支援会議) record the person was discussed in before consenting, as the
+    # window named it (intake cannot check it; coordination links the case to it, and shows the
+    # link only when the record is one of the same municipality). An id, never the material.
+    support_meeting_id: str | None = None
 
     def aggregate_id(self) -> str:
         return self.referral_id

@@ -69,6 +69,11 @@ GRANTS: dict[str, tuple[str | None, ...]] = {
     "conveneSupportMeeting":           (__,     __,     __,     MEMBER, __,      __,     __,     __),
     "getSupportMeeting":               (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
     "listSupportMeetings":             (MEMBER, __,     MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
+    # Each member person accepts the duty of confidentiality for themself, before seeing material.
+    "acceptSupportMeetingConfidentiality": (MEMBER, __, MEMBER, MEMBER, MEMBER,  MEMBER, __,     __),
+    # That a support meeting preceded a case (ids only): the coordinators and the municipality, not
+    # the organisations taking part in the case.
+    "listSupportMeetingLinksOfCase":   (__,     __,     TENANT, TENANT, __,      __,     __,     __),
     # 年度の実績 (counts, no personal data): the municipality reports them; coordinators see theirs.
     "getCoordinationFigures":          (__,     __,     TENANT, TENANT, __,      __,     __,     __),
     # モニタリング: recorded by the coordinator; what is due, for the coordinators and the municipality.

@@ -142,6 +142,8 @@ NOT_IDS = {
     "timeline",
     "monitoring",
     "acknowledgement",
+    "confidentiality-acceptances",
+    "support-meeting-links",
 }
 
 

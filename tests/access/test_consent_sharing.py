@@ -96,7 +96,7 @@ async def test_support_meeting_material_is_for_members_only(client, settings) ->
         "/coordination/v1/support-meetings",
         json={
             "held_on": date.today().isoformat(),
-            "members": [OTOFUKE_TOWN, RANRAN_OPERATOR],
+            "members": [{"organisation_id": RANRAN_OPERATOR, "name": "らんらん 担当", "subject": "ranran-a"}],
             "concerning": "同意が得られていない高齢の世帯",
             "discussion": "民生委員から見守りの報告",
         },
@@ -106,7 +106,9 @@ async def test_support_meeting_material_is_for_members_only(client, settings) ->
     meeting = created.json()
     path = f"/coordination/v1/support-meetings/{meeting['id']}"
 
-    member = bearer(settings, "window_staff", org=RANRAN_OPERATOR)
+    member = bearer(settings, "window_staff", org=RANRAN_OPERATOR, subject="ranran-a")
+    accepted = await client.post(f"{path}/confidentiality-acceptances", json={}, headers=member)
+    assert accepted.status_code == 201, accepted.text
     assert (await client.get(path, headers=member)).json()["discussion"] == "民生委員から見守りの報告"
     for outsider in (
         bearer(settings, "window_staff", org=WILLWORK),
@@ -125,7 +127,7 @@ async def test_tax_information_is_not_recorded_for_a_support_meeting_without_con
         "/coordination/v1/support-meetings",
         json={
             "held_on": date.today().isoformat(),
-            "members": [OTOFUKE_TOWN, RANRAN_OPERATOR],
+            "members": [{"organisation_id": RANRAN_OPERATOR, "name": "らんらん 担当", "subject": "ranran-a"}],
             "concerning": "滞納がある世帯",
             "tax_information": "住民税の滞納あり",
         },

@@ -37,6 +37,21 @@ WORLD_ORG = RANRAN_OPERATOR
 # Each municipality's own office: the other member of a support meeting its officers convene.
 TOWN_OF = {OTOFUKE: OTOFUKE_TOWN, NAGAIZUMI: "223417-town"}
 SHAKYO = "016314-shakyo"  # 音更町社会福祉協議会: the outreach item's operator in the world's plans
+# WORLD_ORG's member persons of the world's support meeting: the subjects the access suites sign in
+# as (the matrix's `role@org`, the audit test's `t-<operation>`), with the role each accepts the
+# duty of confidentiality in beforehand (None: named, and left to accept in the test itself).
+_MEMBER_ROLES = (
+    "window_staff",
+    "coordinator",
+    "municipal_officer",
+    "outreach_worker",
+    "participation_worker",
+)
+MEETING_STAFF: dict[str, str | None] = {
+    **{f"{role}@{RANRAN_OPERATOR}": role for role in _MEMBER_ROLES},
+    "t-getSupportMeeting": "window_staff",
+    "t-acceptSupportMeetingConfidentiality": None,
+}
 
 
 @dataclass(frozen=True)
@@ -167,6 +182,29 @@ class Builder:
             plan_others=tuple(i["id"] for i in plan["items"] if i["kind"] == "other"),
         )
 
+    async def _support_meeting(self) -> httpx.Response:
+        """The town's support meeting, with WORLD_ORG's staff as member persons: each has accepted the
+        duty of confidentiality, but the one the audit test accepts as (it must still be named)."""
+        members = [{"organisation_id": OTOFUKE_TOWN, "name": "町 担当", "subject": "staff-yamada"}]
+        members += [
+            {"organisation_id": WORLD_ORG, "name": "らんらん 担当", "subject": subject}
+            for subject in MEETING_STAFF
+        ]
+        body = {
+            "held_on": date.today().isoformat(),
+            "members": members,
+            "concerning": "近隣から心配の声がある高齢の世帯",
+        }
+        meeting = await self._created(MEETINGS, body, self.officer)
+        for subject, role in MEETING_STAFF.items():
+            if role is None:
+                continue
+            accepting = bearer(self.settings, role, org=WORLD_ORG, tenant=WORLD_TENANT, subject=subject)
+            await self._created(
+                f"{MEETINGS}/{meeting.json()['id']}/confidentiality-acceptances", {}, accepting
+            )
+        return meeting
+
     async def _resource(self) -> httpx.Response:
         return await self._created(
             "/directory/v1/resources",
@@ -181,15 +219,7 @@ class Builder:
 
     async def standing(self) -> World:
         consultation_id, consent_id, referral_id, case_id = await self._referred()
-        meeting = await self._created(
-            "/coordination/v1/support-meetings",
-            {
-                "held_on": date.today().isoformat(),
-                "members": [OTOFUKE_TOWN, WORLD_ORG],
-                "concerning": "近隣から心配の声がある高齢の世帯",
-            },
-            self.officer,
-        )
+        meeting = await self._support_meeting()
         resource = await self._resource()
         plan = await self._plan(case_id)
         plan_meeting_id = await self._plan_meeting()
@@ -645,17 +675,24 @@ SPECS: dict[str, Spec] = {
     ),
     "getPlanMeeting": Spec("GET", lambda w, c: f"{PLAN_MEETINGS}/{w.plan_meeting_id}"),
     # The convener is the caller's organisation, with its municipality's office as the other member.
+    # The recording officer is a member person without being listed.
     "conveneSupportMeeting": Spec(
         "POST",
         lambda w, c: MEETINGS,
         body=lambda w, c: {
             "held_on": date.today().isoformat(),
-            "members": [c.org, TOWN_OF[c.tenant]],
+            "members": [{"organisation_id": TOWN_OF[c.tenant], "name": "町 担当", "subject": "town-staff"}],
             "concerning": "見守りが必要な世帯",
         },
         aims_at_world=False,
     ),
+    # The world's meeting names WORLD_ORG's callers as member persons (MEETING_STAFF); accepting
+    # again answers the first acceptance.
+    "acceptSupportMeetingConfidentiality": Spec(
+        "POST", lambda w, c: f"{MEETINGS}/{w.meeting_id}/confidentiality-acceptances", body=lambda w, c: {}
+    ),
     "getSupportMeeting": Spec("GET", lambda w, c: f"{MEETINGS}/{w.meeting_id}"),
+    "listSupportMeetingLinksOfCase": Spec("GET", lambda w, c: f"{CASES}/{w.case_id}/support-meeting-links"),
     "listSupportMeetings": Spec(
         "GET",
         lambda w, c: f"{MEETINGS}?limit=200",

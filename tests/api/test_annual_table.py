@@ -90,7 +90,9 @@ async def entered(module_client: httpx.AsyncClient, module_settings: Settings) -
     for held_on in ("2025-03-31", "2026-03-31"):
         support_meeting = {
             "held_on": held_on,
-            "members": [OTOFUKE_TOWN, RANRAN_OPERATOR],
+            "members": [
+                {"organisation_id": RANRAN_OPERATOR, "name": "らんらん 担当", "subject": "ranran-staff"}
+            ],
             "concerning": "見守りが必要な世帯",
         }
         response = await module_client.post(

@@ -45,7 +45,7 @@ async def test_records_are_counted_in_the_fiscal_year_they_happened(
         assert response.status_code == 201, response.text
     support_meeting = {
         "held_on": "2026-03-31",
-        "members": [CITY, "052124-shakyo"],
+        "members": [{"organisation_id": "052124-shakyo", "name": "社協 担当", "subject": "shakyo-staff"}],
         "concerning": "見守りが必要な世帯",
     }
     response = await client.post("/coordination/v1/support-meetings", json=support_meeting, headers=officer)

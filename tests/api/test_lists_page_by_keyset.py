@@ -109,7 +109,10 @@ async def test_support_meetings_page_once_each_most_recently_held_first(client, 
             MEETINGS,
             json={
                 "held_on": day.isoformat(),
-                "members": [OTOFUKE_TOWN, RANRAN_OPERATOR, WILLWORK],
+                "members": [
+                    {"organisation_id": org, "name": "担当", "subject": f"paging@{org}"}
+                    for org in (OTOFUKE_TOWN, RANRAN_OPERATOR, WILLWORK)
+                ],
                 "concerning": "ページ送りの確認",
                 "discussion": "民生委員から見守りの報告",
             },

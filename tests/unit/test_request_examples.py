@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from services.coordination.cases.schemas import CaseAnswer
-from services.coordination.support_meetings.schemas import SupportMeetingCreate
+from services.coordination.support_meetings.schemas import AcceptanceIn, SupportMeetingCreate
 from services.directory.districts.schemas import GazetteerIn
 from services.directory.hsds.model import HsdsDocument
 from services.directory.resources.schemas import OrganisationIn, ResourceIn
@@ -24,6 +24,7 @@ MODELS: list[type[BaseModel]] = [
     ReferralCreate,
     CaseAnswer,
     SupportMeetingCreate,
+    AcceptanceIn,
     ResourceIn,
     OrganisationIn,
     GazetteerIn,

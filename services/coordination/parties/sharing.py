@@ -14,12 +14,16 @@ from services.coordination.cases.rules import JST
 from services.coordination.consents.models import KnownConsent
 from services.coordination.parties import rules
 from services.coordination.parties.models import Disclosure, EmergencySharing
+from services.coordination.support_meetings import service as support_meetings
 from shared.db import add_with_audit, new_id
 
 
 async def support_meeting_members(*, session: AsyncSession, case: Case) -> Mapping[str, Iterable[str]]:
-    """The support meetings the case is linked to, and their member organisations (none yet)."""
-    return {}
+    """The support meetings the case is linked to (the person's referral named one), and their member
+    organisations."""
+    return await support_meetings.members_of_linked_meetings(
+        session=session, case_id=case.id, tenant_id=case.tenant_id
+    )
 
 
 async def bases(

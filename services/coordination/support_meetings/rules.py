@@ -1,4 +1,13 @@
-"""What a support-meeting record must satisfy. Plain functions."""
+"""支援会議 (Social Welfare Act Art. 106-6): what a record must satisfy, and who is shown its material.
+Plain functions.
+
+Who sees the material: a member person (named in the record for a member organisation, by their
+token's subject) who has accepted the statutory duty of confidentiality for this meeting. A
+member organisation's other staff are not member persons (the municipality names who attends, per
+case), except on records made before member persons were kept: there an organisation names nobody,
+and any of its staff may accept and so become a member person. Non-members never reach the record
+at all (404, through the record's reach criteria).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from shared.errors import FieldProblem, InvalidInput, Text
+from shared.errors import DomainError, FieldProblem, InvalidInput, Text
 
 TAX_NEEDS_CONSENT = Text(
     "税情報は、本人の同意がなければ支援会議でも共有できません（地方税法第22条）。"
@@ -31,14 +40,32 @@ class ConsentFacts:
 
 
 @dataclass(frozen=True)
+class PersonFacts:
+    """A person attending for a member organisation, known by their token's subject."""
+
+    organisation_id: str
+    subject: str
+    name: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True)
 class MeetingFacts:
     tenant_id: str
     convened_by: str
-    members: Sequence[str]
+    recorded_by: str  # the recording officer's subject (of the convening organisation)
+    persons: Sequence[PersonFacts]  # as listed, in `members`
     held_on: date
     consultation_id: str | None
     tax_information: str | None
     tax_consent_id: str | None
+    # The organisations the records name, by field: information_shared[0].organisation_id, ...
+    named: Sequence[tuple[str, str]] = ()
+
+    @property
+    def members(self) -> list[str]:
+        """The member organisations: those of the persons listed, and the convener."""
+        return list(dict.fromkeys([*(p.organisation_id for p in self.persons), self.convened_by]))
 
 
 def check_meeting(
@@ -53,6 +80,8 @@ def check_meeting(
     to their municipality; `tax_consent` is what is known of `tax_consent_id` (None: nothing)."""
     problems = [
         *_member_problems(meeting, member_tenants),
+        *_person_problems(meeting),
+        *_record_problems(meeting),
         *_tax_problems(meeting, tax_consent, now),
     ]
     if meeting.held_on > today:
@@ -72,31 +101,27 @@ def check_meeting(
 
 def _member_problems(meeting: MeetingFacts, member_tenants: Mapping[str, str]) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
-    if meeting.convened_by not in meeting.members:
+    if len(meeting.members) < 2:
         problems.append(
             FieldProblem(
                 "members",
                 Text(
-                    "招集する自治体の組織を構成員に含めてください。",
-                    "The convening municipality must be a member.",
+                    "構成員は招集する自治体を含めて2機関以上です。",
+                    "A meeting has at least two member organisations, the convener included.",
                 ),
-                "convener_not_member",
+                "too_few",
             )
         )
-    if len(set(meeting.members)) < 2:
-        problems.append(
-            FieldProblem(
-                "members", Text("構成員は2機関以上です。", "A meeting has at least two members."), "too_few"
-            )
-        )
-    for index, member in enumerate(meeting.members):
-        tenant = member_tenants.get(member)
+    for index, person in enumerate(meeting.persons):
+        member = person.organisation_id
         if member == meeting.convened_by:
             continue  # the caller's own organisation, vouched for by its token
+        tenant = member_tenants.get(member)
+        field = f"members[{index}].organisation_id"
         if tenant is None:
             problems.append(
                 FieldProblem(
-                    f"members[{index}]",
+                    field,
                     Text(
                         f"組織 {member} は社会資源台帳に登録されていません。",
                         f"No organisation {member} is listed in the resource directory.",
@@ -107,7 +132,7 @@ def _member_problems(meeting: MeetingFacts, member_tenants: Mapping[str, str]) -
         elif tenant != meeting.tenant_id:
             problems.append(
                 FieldProblem(
-                    f"members[{index}]",
+                    field,
                     Text(
                         f"組織 {member} は他の自治体の組織です。支援会議の構成員は自治体内の組織です。",
                         f"{member} belongs to another municipality; members are the municipality's own.",
@@ -116,6 +141,48 @@ def _member_problems(meeting: MeetingFacts, member_tenants: Mapping[str, str]) -
                 )
             )
     return problems
+
+
+def _person_problems(meeting: MeetingFacts) -> list[FieldProblem]:
+    """Each person once; the recording officer, if listed, for the convening organisation."""
+    problems: list[FieldProblem] = []
+    seen: set[str] = set()
+    for index, person in enumerate(meeting.persons):
+        field = f"members[{index}].subject"
+        if person.subject in seen:
+            problems.append(
+                FieldProblem(field, Text("同じ職員が重複しています。", "The same person twice."), "duplicate")
+            )
+        seen.add(person.subject)
+        if person.subject == meeting.recorded_by and person.organisation_id != meeting.convened_by:
+            problems.append(
+                FieldProblem(
+                    field,
+                    Text(
+                        "記録する職員は招集する自治体の構成員として記載してください。",
+                        "The recording officer attends for the convening organisation.",
+                    ),
+                    "recorder_of_other_organisation",
+                )
+            )
+    return problems
+
+
+def _record_problems(meeting: MeetingFacts) -> list[FieldProblem]:
+    """Information, watching and emergency responses are by the meeting's member organisations."""
+    members = set(meeting.members)
+    return [
+        FieldProblem(
+            field,
+            Text(
+                f"組織 {organisation} はこの支援会議の構成員ではありません。",
+                f"{organisation} is not a member organisation of this meeting.",
+            ),
+            "not_a_member",
+        )
+        for field, organisation in meeting.named
+        if organisation not in members
+    ]
 
 
 def _tax_problems(meeting: MeetingFacts, consent: ConsentFacts | None, now: datetime) -> list[FieldProblem]:
@@ -149,15 +216,15 @@ def _members_outside_consent(meeting: MeetingFacts, consent: ConsentFacts) -> li
         return []
     return [
         FieldProblem(
-            f"members[{index}]",
+            f"members[{index}].organisation_id",
             Text(
-                f"本人の同意は {member} への税情報の提供を含んでいません。",
-                f"The person's consent does not let tax information go to {member}.",
+                f"本人の同意は {person.organisation_id} への税情報の提供を含んでいません。",
+                f"The person's consent does not let tax information go to {person.organisation_id}.",
             ),
             "not_in_consent",
         )
-        for index, member in enumerate(meeting.members)
-        if member != meeting.convened_by and member not in named
+        for index, person in enumerate(meeting.persons)
+        if person.organisation_id != meeting.convened_by and person.organisation_id not in named
     ]
 
 
@@ -201,3 +268,85 @@ def _tax_consent_refusal(
             "consent_not_yet_valid",
         )
     return None
+
+
+# --- who is shown the material -------------------------------------------------------------------
+
+
+class ConfidentialityNotAccepted(DomainError):
+    slug = "support-meeting-confidentiality-not-accepted"
+    status = 403
+    title = Text(
+        "支援会議の資料は、守秘義務（社会福祉法第106条の6）を受諾した構成員にのみ示されます。",
+        "Support-meeting material is shown only to members who have accepted the duty of "
+        "confidentiality (Social Welfare Act Art. 106-6).",
+    )
+
+
+class NotAMemberPerson(DomainError):
+    slug = "support-meeting-not-a-member-person"
+    status = 403
+    title = Text(
+        "この支援会議の構成員として記載された職員ではありません。",
+        "You are not named as a member person of this support meeting.",
+    )
+
+
+def may_accept(
+    persons: Sequence[PersonFacts], organisations: Sequence[str], *, organisation_id: str, subject: str
+) -> None:
+    """A member person may accept; so may any staff of a member organisation the record names no
+    one for (a record made before member persons were kept). Raises NotAMemberPerson otherwise."""
+    if organisation_id not in organisations:
+        raise NotAMemberPerson()
+    named = [p for p in persons if p.subject == subject]
+    if named:
+        if named[0].organisation_id != organisation_id:
+            raise NotAMemberPerson()
+        return
+    if any(p.organisation_id == organisation_id for p in persons):
+        raise NotAMemberPerson(
+            Text(
+                "あなたの機関の出席者はこの記録に記載されていて、あなたは含まれていません。",
+                "Your organisation's attendees are named in this record, and you are not among them.",
+            )
+        )
+
+
+def check_material_shown(
+    persons: Sequence[PersonFacts],
+    organisations: Sequence[str],
+    accepted: Mapping[str, str],
+    *,
+    organisation_id: str,
+    subject: str,
+    accept_at: str,
+) -> None:
+    """`accepted` maps each subject who accepted the duty to the organisation they accepted for.
+    Raises NotAMemberPerson or ConfidentialityNotAccepted (naming `accept_at`, where to accept)."""
+    may_accept(persons, organisations, organisation_id=organisation_id, subject=subject)
+    if accepted.get(subject) != organisation_id:
+        raise ConfidentialityNotAccepted(
+            Text(
+                f"守秘義務を受諾してから閲覧してください（POST {accept_at}）。",
+                f"Accept the duty of confidentiality first (POST {accept_at}).",
+            ),
+            extra={"accept_at": accept_at},
+        )
+
+
+def material_shown(
+    persons: Sequence[PersonFacts],
+    organisations: Sequence[str],
+    accepted: Mapping[str, str],
+    *,
+    organisation_id: str,
+    subject: str,
+) -> bool:
+    try:
+        check_material_shown(
+            persons, organisations, accepted, organisation_id=organisation_id, subject=subject, accept_at=""
+        )
+    except (NotAMemberPerson, ConfidentialityNotAccepted):
+        return False
+    return True

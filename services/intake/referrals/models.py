@@ -38,6 +38,8 @@ class Referral(TenantScoped, Base):
     consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"))
     window_code: Mapped[str] = mapped_column(String(120), index=True)  # the directory's resource id
     reason: Mapped[str | None] = mapped_column(Text)
+    # The support-meeting record (coordination's id) the person was discussed in before consenting.
+    support_meeting_id: Mapped[str | None] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(20), index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     case_id: Mapped[str | None] = mapped_column(String(36))

@@ -62,6 +62,7 @@ async def refer_to_collaboration(
         consent_id=consent.id,
         window_code=consultation.window_code,
         reason=data.reason,
+        support_meeting_id=data.support_meeting_id,
         status=ReferralStatus.sent.value,
         referred_at=now,
     )
@@ -127,6 +128,7 @@ def case_referred(consultation: Consultation, consent: Consent, referral: Referr
         household=household,
         notes=_notes(consultation) if "notes" in classes else None,
         tax_information=consultation.tax_information if "tax" in classes else None,
+        support_meeting_id=referral.support_meeting_id,
     )
 
 

@@ -12,7 +12,7 @@ Outreach's `ContactLost` becomes progress notes (支援経過記録) of kind con
 Downgrade puts the foreign key back, so it first deletes the notes of cases that do not exist.
 
 Revision ID: 0013_outreach_contact_attempts
-Revises: 0011_case_parties
+Revises: 0012_support_meeting_members
 """
 
 from collections.abc import Sequence
@@ -22,7 +22,7 @@ from alembic import op
 
 # alembic_version.version_num is VARCHAR(32): the id is shorter than the file's name.
 revision: str = "0013_outreach_contact_attempts"
-down_revision: str | None = "0011_case_parties"
+down_revision: str | None = "0012_support_meeting_members"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
