@@ -152,4 +152,7 @@ def _verified_subject(scope: Scope, token: bytes) -> str | None:
         caller = verifier.verify(token.decode("ascii", errors="replace"))
     except Exception:
         return None
+    # Verified once per request: the authorizer finds the caller in the request's state
+    # (`shared.auth.policy.authenticate`) instead of checking the signature again.
+    scope.setdefault("state", {})["caller"] = caller
     return f"{caller.tenant_id}/{caller.organisation_id}/{caller.subject}"
