@@ -24,6 +24,7 @@ from shared.settings import Settings
 
 # Where a session keeps the caller's DataScope (see shared.auth.scope).
 SCOPE_KEY = "data_scope"
+METADATA_KEY = "service_metadata"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -142,9 +143,13 @@ def database_url(settings: Settings, service: str) -> str:
 class Database:
     """The engine and session factory of one service."""
 
-    def __init__(self, url: str, *, schema: str, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, schema: str, echo: bool = False, metadata: MetaData | None = None
+    ) -> None:
         self.url = url
         self.schema = schema
+        # The service's tables: a scoped session applies its models' criteria only (shared.auth.scope).
+        self.metadata = metadata
         self.is_sqlite = url.startswith("sqlite")
         connect_args: dict[str, Any] = {}
         engine_args: dict[str, Any] = {}
@@ -174,6 +179,7 @@ class Database:
         async with self.sessions() as session:
             if scope is not None:
                 session.info[SCOPE_KEY] = scope
+                session.info[METADATA_KEY] = self.metadata
             async with session.begin():
                 yield session
 
@@ -184,6 +190,7 @@ class Database:
             session.info[READ_ONLY_KEY] = True
             if scope is not None:
                 session.info[SCOPE_KEY] = scope
+                session.info[METADATA_KEY] = self.metadata
             async with session.begin():
                 yield session
 

@@ -87,7 +87,9 @@ class ServiceRuntime:
         self.settings = settings
         self.bus = bus
         self.name = definition.name
-        self.db = Database(database_url(settings, definition.name), schema=definition.name)
+        self.db = Database(
+            database_url(settings, definition.name), schema=definition.name, metadata=definition.metadata
+        )
         self.consumer = EventConsumer(
             service=self.name,
             db=self.db,

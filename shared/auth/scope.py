@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, false
+from sqlalchemy import MetaData, event, false
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.auth.policy import DataScope
-from shared.db import SCOPE_KEY
+from shared.db import METADATA_KEY, SCOPE_KEY
 from shared.errors import DomainError, Text
 
 
@@ -38,7 +38,7 @@ class CrossTenantWrite(DomainError):
     title = Text("他の自治体のデータは登録できません。", "Data of another municipality cannot be written.")
 
 
-def _scoped_classes() -> list[type[TenantScoped]]:
+def _all_scoped_classes() -> list[type[TenantScoped]]:
     found: list[type[TenantScoped]] = []
     pending = list(TenantScoped.__subclasses__())
     while pending:
@@ -49,6 +49,19 @@ def _scoped_classes() -> list[type[TenantScoped]]:
     return found
 
 
+def _scoped_classes(metadata: MetaData) -> list[type[TenantScoped]]:
+    """The scoped models of one service (its metadata): a session of a service touches no other's."""
+    key = (id(metadata), len(metadata.tables))  # a model defined later adds a table: looked up again
+    found = _by_metadata.get(key)
+    if found is None:
+        found = [cls for cls in _all_scoped_classes() if cls.__table__.metadata is metadata]  # type: ignore[attr-defined]
+        _by_metadata[key] = found
+    return found
+
+
+_by_metadata: dict[tuple[int, int], list[type[TenantScoped]]] = {}
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _apply_scope(state: ORMExecuteState) -> None:
     scope = state.session.info.get(SCOPE_KEY)
@@ -56,8 +69,12 @@ def _apply_scope(state: ORMExecuteState) -> None:
         return
     if state.is_column_load or state.is_relationship_load:
         return
+    # Only the session's own service's models (its database is its metadata's), not all five's; a
+    # session of no known service gets every scoped model's criteria.
+    metadata = state.session.info.get(METADATA_KEY)
+    classes = _scoped_classes(metadata) if isinstance(metadata, MetaData) else _all_scoped_classes()
     options = []
-    for cls in _scoped_classes():
+    for cls in classes:
         criterion: ColumnElement[bool] = cls.tenant_id == scope.tenant_id
         narrower = cls.reach_criteria(scope)
         if narrower is not None:
