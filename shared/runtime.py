@@ -323,22 +323,15 @@ def metrics_router() -> APIRouter:
     return router
 
 
-def database_dependency(service: str) -> Callable[[Request], Database]:
-    """A service's own database, never another's: for what works as the system (the audit API's
-    chain check, the CLI). Routes take the unit of work instead (`work_dependency`)."""
-
-    def get_database(request: Request) -> Database:
-        return runtimes_of(request.app)[service].db
-
-    return get_database
-
-
-def work_dependency(service: str, authorize: Authorizer) -> Callable[..., UnitOfWork]:
+def work_dependency(service: str, authorize: Authorizer) -> Callable[..., Awaitable[UnitOfWork]]:
     """The dependency giving a service's routes their unit of work. Each service's deps.py names
     it: `IntakeWork = Annotated[UnitOfWork, Depends(work_dependency("intake", authorize))]`."""
 
     # A default, not an annotation: this module's annotations are strings, `authorize` is local.
-    def get_work(request: Request, response: Response, access: Access = Depends(authorize)) -> UnitOfWork:
+    # async, like the authorizer: a plain function would cost a threadpool hop per request.
+    async def get_work(
+        request: Request, response: Response, access: Access = Depends(authorize)
+    ) -> UnitOfWork:
         runtime = runtimes_of(request.app)[service]
         return UnitOfWork(
             request=request,

@@ -1,6 +1,6 @@
 """The audit trail's own endpoints, one set per service, for the `auditor` role only."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -68,7 +68,7 @@ def audit_rules(service: str) -> dict[str, Rule]:
 
 
 def audit_router(
-    service: str, table: Table, work: Callable[..., UnitOfWork], authorize: Authorizer
+    service: str, table: Table, work: Callable[..., Awaitable[UnitOfWork]], authorize: Authorizer
 ) -> APIRouter:
     """Auditors see their own municipality's entries; every look at them is audited too."""
     router = APIRouter(prefix=f"/{service}/v1/audit", tags=["audit"], dependencies=[Depends(authorize)])

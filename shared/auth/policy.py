@@ -104,7 +104,8 @@ class Authorizer:
         self.service = service
         self.policy = policy
 
-    def __call__(self, request: Request) -> Access:
+    async def __call__(self, request: Request) -> Access:
+        # async: FastAPI would run a plain function in its threadpool, a thread hop per request.
         cached = getattr(request.state, "access", None)
         if isinstance(cached, Access):
             return cached
