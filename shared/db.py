@@ -6,6 +6,7 @@ schema per service (selected with search_path, so table definitions carry no sch
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.elements import KeyedColumnElement
 
+from shared import sqlite_inline as _sqlite_inline  # noqa: F401  (registers sqlite+inline)
 from shared.settings import Settings
 
 # Where a session keeps the caller's DataScope (see shared.auth.scope).
@@ -137,7 +139,8 @@ def database_url(settings: Settings, service: str) -> str:
         assert settings.database_url is not None
         return settings.database_url
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite+aiosqlite:///{(settings.data_dir / f'{service}.db').resolve()}"
+    # No thread hop per call (shared/sqlite_inline.py): one process owns the files, its writers take turns.
+    return f"sqlite+inline:///{(settings.data_dir / f'{service}.db').resolve()}"
 
 
 class Database:
@@ -164,6 +167,7 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self._writer = asyncio.Lock() if self.is_sqlite else None
         read_options = {"sqlite_begin": "DEFERRED"} if self.is_sqlite else {"postgresql_readonly": True}
         self.read_sessions = async_sessionmaker(
             self.engine.execution_options(**read_options), expire_on_commit=False, autoflush=False
@@ -176,12 +180,22 @@ class Database:
         `scope` (a DataScope) limits every ORM query of the session to what the caller may see;
         event handlers and the relay work unscoped, as the system.
         """
+        if self._writer is not None:
+            # SQLite has one writer at a time. In this process they take turns on a lock, so none of
+            # them sleeps in SQLite's busy handler (steps of 1 to 100 ms) waiting for another.
+            async with self._writer, self._session(scope) as session, session.begin():
+                yield session
+            return
+        async with self._session(scope) as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def _session(self, scope: object | None) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             if scope is not None:
                 session.info[SCOPE_KEY] = scope
                 session.info[METADATA_KEY] = self.metadata
-            async with session.begin():
-                yield session
+            yield session
 
     @asynccontextmanager
     async def reading(self, *, scope: object | None = None) -> AsyncIterator[AsyncSession]:
