@@ -73,30 +73,33 @@ async def measure(target: targets.Target, args: argparse.Namespace) -> TargetRes
         httpx.AsyncClient(base_url=target.url("coordination"), timeout=60, trust_env=False) as coordination,
     ):
         seeded = await Seeder(intake, coordination, target.settings, scale, today).run()
-    result.seeded = {**seeded.summary(), "seconds": round(time.monotonic() - started, 1)}  # type: ignore[dict-item]
+    result.seeded = {**seeded.summary(), "seconds": round(time.monotonic() - started, 1)}
     _progress(f"{target.name}: seeded {result.seeded}")
 
     connections = max([*args.levels, args.class_connections, args.coordinators])
     driver = Driver(
         target.route(), contexts(seeded, desks(target.settings, connections, scale.coordinators), today)
     )
-    timing = {"warmup": args.warmup}
+    warmup = args.warmup
 
     for floor in FLOORS:
         for level in sorted({*args.levels, args.class_connections, args.coordinators}):
             workload = Workload.alone(floor, name="floor")
-            _keep(result, await driver.run(workload, level, duration=args.floor_duration, **timing))
+            _keep(result, await driver.run(workload, level, duration=args.floor_duration, warmup=warmup))
     mixed = Workload.of("mixed", MIXED_WEIGHTS)
     for level in args.levels:
-        _keep(result, await driver.run(mixed, level, duration=args.duration, **timing), overall=True)
+        _keep(result, await driver.run(mixed, level, duration=args.duration, warmup=warmup), overall=True)
     for endpoint in CLASSES:
         workload = Workload.alone(endpoint)
         _keep(
-            result, await driver.run(workload, args.class_connections, duration=args.class_duration, **timing)
+            result,
+            await driver.run(workload, args.class_connections, duration=args.class_duration, warmup=warmup),
         )
     screens = Workload.of("coordinators", COORDINATOR_WEIGHTS)
     _keep(
-        result, await driver.run(screens, args.coordinators, duration=args.duration, **timing), overall=True
+        result,
+        await driver.run(screens, args.coordinators, duration=args.duration, warmup=warmup),
+        overall=True,
     )
 
     if target.name == "embedded":

@@ -46,7 +46,7 @@ class TargetResult:
     restart_s: float | None = None
     rss_kb: dict[str, int] = field(default_factory=dict)
     requests_sent: int = 0
-    seeded: dict[str, int] = field(default_factory=dict)
+    seeded: dict[str, float] = field(default_factory=dict)
     error_examples: dict[str, list[str]] = field(default_factory=dict)
 
     def find(self, workload: str, endpoint: str, concurrency: int) -> Summary | None:

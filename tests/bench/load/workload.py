@@ -14,6 +14,7 @@ import random
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -342,18 +343,12 @@ class Seeder:
         await self._window_known()
         referred = await _limited(self.concurrency, [self._referred] * self.scale.cases)
         plain = await _limited(self.concurrency, [self._consultation] * self.scale.unreferred_consultations)
-        cases = await _limited(
-            self.concurrency,
-            [lambda r=r: self._case_of(r) for _, r in referred],  # type: ignore[misc]
-        )
-        await _limited(
-            self.concurrency,
-            [lambda i=i, c=c: self._assign(c, i) for i, c in enumerate(cases)],  # type: ignore[misc]
-        )
-        planned = [
-            c for i, c in enumerate(cases) if i // self.scale.coordinators < self.scale.plans_per_coordinator
-        ]
-        await _limited(self.concurrency, [lambda c=c: self._plan(c) for c in planned])  # type: ignore[misc]
+        cases = await _limited(self.concurrency, [partial(self._case_of, r) for _, r in referred])
+        await _limited(self.concurrency, [partial(self._assign, c, n) for n, c in enumerate(cases)])
+        # Case n is coordinator (n mod coordinators)'s: the first rounds give each their plans.
+        per_round = self.scale.coordinators
+        planned = [c for n, c in enumerate(cases) if n // per_round < self.scale.plans_per_coordinator]
+        await _limited(self.concurrency, [partial(self._plan, c) for c in planned])
         return Seeded(
             consultations=tuple([c for c, _ in referred] + plain), cases=tuple(cases), plans=len(planned)
         )
