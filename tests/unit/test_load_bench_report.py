@@ -122,12 +122,12 @@ def test_scaling_means_twice_the_reads_at_8_and_no_fall_at_32() -> None:
 
 
 def test_memory_goal_is_unproven_below_the_request_count_unless_already_over() -> None:
-    result = TargetResult("embedded", rss_kb={"embedded": 100 * 1024}, requests_sent=20_000)
+    result = TargetResult("embedded", rss_kb={"embedded": 100 * 1024}, requests_served=20_000)
     assert memory_goal(result).verdict == "unproven"
-    result.requests_sent = 100_000
+    result.requests_served = 100_000
     assert memory_goal(result).verdict == "met"
     result.rss_kb = {"embedded": 151 * 1024}
-    result.requests_sent = 5_000
+    result.requests_served = 5_000
     assert memory_goal(result).verdict == "not met"
 
 

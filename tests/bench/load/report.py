@@ -45,7 +45,7 @@ class TargetResult:
     cold_start_s: float | None = None
     restart_s: float | None = None
     rss_kb: dict[str, int] = field(default_factory=dict)
-    requests_sent: int = 0
+    requests_served: int = 0
     seeded: dict[str, float] = field(default_factory=dict)
     error_examples: dict[str, list[str]] = field(default_factory=dict)
 
@@ -176,10 +176,10 @@ def memory_goal(result: TargetResult) -> Goal:
     if not result.rss_kb:
         return Goal(result.name, goal, "not read", "not measured")
     mb = sum(result.rss_kb.values()) / 1024
-    measured = f"{mb:.0f} MB after {result.requests_sent:,} requests"
+    measured = f"{mb:.0f} MB after {result.requests_served:,} requests"
     if mb >= RSS_GOAL_MB:
         return Goal(result.name, goal, measured, "not met")
-    if result.requests_sent < RSS_GOAL_REQUESTS:
+    if result.requests_served < RSS_GOAL_REQUESTS:
         return Goal(result.name, goal, measured + " (run --requests-for-rss 100000)", "unproven")
     return Goal(result.name, goal, measured, "met")
 
@@ -265,7 +265,7 @@ def document(
                 "cold_start_s": _round(r.cold_start_s),
                 "restart_s": _round(r.restart_s),
                 "rss_kb": r.rss_kb,
-                "requests_sent": r.requests_sent,
+                "requests_served": r.requests_served,
                 "seeded": r.seeded,
                 "error_examples": r.error_examples,
                 "rows": [_row_json(row, r.floor(row.concurrency)) for row in r.rows],

@@ -13,7 +13,8 @@ import bisect
 import itertools
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tests.bench.load.stats import Summary
@@ -107,7 +108,7 @@ class _Run:
                 port = self.driver.route.port_for(request.path)
                 if port not in connections:
                     connections[port] = Connection(self.driver.route.host, port, self.driver.timeout)
-                self.driver.sent += 1
+                self.driver.sent[port] += 1
                 await self._send(connections[port], request, self.tallies[endpoint.name], begun)
         finally:
             for connection in connections.values():
@@ -132,13 +133,17 @@ class _Run:
 
 @dataclass
 class Driver:
-    """Sends workloads to one target and counts every request it sends there (for the RSS goal)."""
+    """Sends workloads to one target and counts the requests it sends to each port (the RSS goal
+    counts those the system's server answered, not the floor's)."""
 
     route: Route
     contexts: Sequence[Context]
     seed: int = 20261202
     timeout: float = 30.0
-    sent: int = 0
+    sent: Counter[int] = field(default_factory=Counter)
+
+    def sent_to(self, ports: Iterable[int]) -> int:
+        return sum(self.sent[port] for port in ports)
 
     async def run(
         self,

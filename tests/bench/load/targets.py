@@ -53,6 +53,10 @@ class Target:
         floor = self.processes.ports["floor"]
         return Route({**ports, "trivial": floor, "one-query": floor})
 
+    def system_ports(self) -> set[int]:
+        """The ports of the system's own processes (not the floor's)."""
+        return {self.processes.ports[name] for name in self.services}
+
     def rss_kb(self) -> dict[str, int]:
         """VmRSS of each of the system's processes now, from /proc."""
         return {name: vm_rss_kb(self.processes.processes[name].pid) for name in self.services}

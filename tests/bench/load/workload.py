@@ -45,9 +45,9 @@ class Scale:
     """How much is seeded before the measurements."""
 
     coordinators: int = 20
-    cases_per_coordinator: int = 20
+    cases_per_coordinator: int = 10
     plans_per_coordinator: int = 5
-    unreferred_consultations: int = 100
+    unreferred_consultations: int = 200
 
     @property
     def cases(self) -> int:
