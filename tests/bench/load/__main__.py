@@ -199,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
             results.append(run_target(name, args))
         except Exception as exc:
             log.exception("%s: the run failed", name)
-            results.append(TargetResult(name, status="failed", reason=f"{type(exc).__name__}: {exc}"[:500]))
+            reason = f"{type(exc).__name__}: {exc}"[:400]
+            if name == "distributed":
+                reason += " (no PostgreSQL, Java or Kafka jars here? --skip-distributed)"
+            results.append(TargetResult(name, status="failed", reason=reason))
     goal_rows = report.goals(results, levels=args.levels, coordinators=args.coordinators)
     print()
     print(report.table(results))
