@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,30 +47,55 @@ class ProtocolError(RuntimeError):
     pass
 
 
+# uvicorn closes a keep-alive connection idle for 5 s (--timeout-keep-alive); a connection idle for
+# longer than this is not reused, so a request never races the server's close.
+IDLE_REUSE_SECONDS = 4.0
+
+
 @dataclass
 class Connection:
-    """One persistent connection to host:port; reconnects when the server closes it."""
+    """One persistent connection to host:port; reconnects when the server has closed it.
+
+    A client with connections to several services (distributed mode) may leave one idle for a while.
+    As HTTP clients do, a connection idle too long is replaced before use, and a reused connection
+    that the server closed without answering (no byte of a response) is replaced and the request
+    sent once more.
+    """
 
     host: str
     port: int
     timeout: float = 30.0
     _reader: asyncio.StreamReader | None = field(default=None, repr=False)
     _writer: asyncio.StreamWriter | None = field(default=None, repr=False)
+    _last_used: float = field(default=0.0, repr=False)
 
     async def send(self, request: Request) -> Response:
         async with asyncio.timeout(self.timeout):
-            if self._writer is None:
-                self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
-            assert self._reader is not None
-            self._writer.write(self._encode(request))
-            try:
-                response = await self._read(self._reader)
-            except BaseException:
+            if self._writer is not None and time.monotonic() - self._last_used > IDLE_REUSE_SECONDS:
                 await self.close()
-                raise
+            reused = self._writer is not None
+            try:
+                response = await self._exchange(request)
+            except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError) as exc:
+                closed_unanswered = not isinstance(exc, asyncio.IncompleteReadError) or not exc.partial
+                if not (reused and closed_unanswered):
+                    raise
+                response = await self._exchange(request)
+        self._last_used = time.monotonic()
         if response.headers.get("connection", "").lower() == "close":
             await self.close()
         return response
+
+    async def _exchange(self, request: Request) -> Response:
+        if self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        assert self._reader is not None
+        try:
+            self._writer.write(self._encode(request))
+            return await self._read(self._reader)
+        except BaseException:
+            await self.close()
+            raise
 
     def _encode(self, request: Request) -> bytes:
         lines = [f"{request.method} {request.path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
