@@ -166,9 +166,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description="A coordinator/window workload against both run modes, beside the floors.",
     )
     parser.add_argument("--levels", type=_levels, default=[1, 8, 32], help="connections of the mix (1,8,32)")
-    parser.add_argument("--duration", type=float, default=8.0, help="seconds per level of the mix (8)")
-    parser.add_argument("--class-duration", type=float, default=4.0, help="seconds per class alone (4)")
-    parser.add_argument("--floor-duration", type=float, default=3.0, help="seconds per floor level (3)")
+    parser.add_argument("--duration", type=float, default=6.0, help="seconds per level of the mix (6)")
+    parser.add_argument("--class-duration", type=float, default=3.0, help="seconds per class alone (3)")
+    parser.add_argument("--floor-duration", type=float, default=2.0, help="seconds per floor level (2)")
     parser.add_argument("--warmup", type=float, default=1.0, help="uncounted seconds before each (1)")
     parser.add_argument("--class-connections", type=int, default=8, help="connections per class alone (8)")
     parser.add_argument("--coordinators", type=int, default=20, help="coordinators at once, and seeded (20)")
