@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# e.g. LOAD_ARGS="--skip-distributed" or "--requests-for-rss 100000" (python -m tests.bench.load --help)
+LOAD_ARGS ?=
 
 .PHONY: help install run run-distributed migrate test test-fast test-integration lint format bench lock asyncapi clean
 
@@ -69,6 +71,7 @@ bench: install
 	$(BIN)/python -m tests.bench.directory_search
 	$(BIN)/python -m tests.bench.directory_import
 	$(BIN)/python -m tests.bench.figures
+	$(BIN)/python -m tests.bench.load $(LOAD_ARGS)
 
 lock: install
 	$(BIN)/python -m pip install --quiet pip-tools
