@@ -1,40 +1,17 @@
-"""The reliability revisions' data steps on PostgreSQL."""
+"""The data steps of the revisions on PostgreSQL (tests/migrations/test_data_migrations.py: SQLite)."""
 
 from __future__ import annotations
+
+import pytest
 
 from shared.db import Database
 from tests.support import data_migrations
 
 
-async def test_duplicate_open_referrals_are_settled_before_the_unique_index(database_url: str) -> None:
-    db = Database(database_url, schema="intake")
+@pytest.mark.parametrize("step", sorted(data_migrations.STEPS))
+async def test_a_data_step(step: str, database_url: str) -> None:
+    db = Database(database_url, schema=data_migrations.STEPS[step])
     try:
-        await data_migrations.duplicate_open_referrals_are_settled_before_the_unique_index(db)
-    finally:
-        await db.dispose()
-
-
-async def test_a_withdrawal_on_one_case_reaches_every_case_of_its_consent(database_url: str) -> None:
-    db = Database(database_url, schema="coordination")
-    try:
-        await data_migrations.a_withdrawal_known_on_one_case_is_applied_to_every_case_of_its_consent(db)
-    finally:
-        await db.dispose()
-
-
-async def test_the_referring_window_becomes_the_first_party_of_each_case(database_url: str) -> None:
-    db = Database(database_url, schema="coordination")
-    try:
-        await data_migrations.the_referring_window_becomes_the_first_party_of_each_case(db)
-    finally:
-        await db.dispose()
-
-
-async def test_a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it(
-    database_url: str,
-) -> None:
-    db = Database(database_url, schema="intake")
-    try:
-        await data_migrations.a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it(db)
+        await getattr(data_migrations, step)(db)
     finally:
         await db.dispose()

@@ -1,41 +1,21 @@
-"""The reliability revisions' data steps on SQLite (tests/integration/test_data_migrations_postgres.py
-runs the same on PostgreSQL)."""
+"""The data steps of the revisions on SQLite (tests/integration/test_data_migrations_postgres.py runs
+the same on PostgreSQL): each leaves data as an older version did, upgrades, and checks the result."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from shared.db import Database
 from tests.support import data_migrations
 
 
-async def test_duplicate_open_referrals_are_settled_before_the_unique_index(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'intake.sqlite'}", schema="intake")
+@pytest.mark.parametrize("step", sorted(data_migrations.STEPS))
+async def test_a_data_step(step: str, tmp_path: Path) -> None:
+    service = data_migrations.STEPS[step]
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / f'{service}.sqlite'}", schema=service)
     try:
-        await data_migrations.duplicate_open_referrals_are_settled_before_the_unique_index(db)
-    finally:
-        await db.dispose()
-
-
-async def test_a_withdrawal_on_one_case_reaches_every_case_of_its_consent(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'coordination.sqlite'}", schema="coordination")
-    try:
-        await data_migrations.a_withdrawal_known_on_one_case_is_applied_to_every_case_of_its_consent(db)
-    finally:
-        await db.dispose()
-
-
-async def test_the_referring_window_becomes_the_first_party_of_each_case(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'coordination.sqlite'}", schema="coordination")
-    try:
-        await data_migrations.the_referring_window_becomes_the_first_party_of_each_case(db)
-    finally:
-        await db.dispose()
-
-
-async def test_a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'intake.sqlite'}", schema="intake")
-    try:
-        await data_migrations.a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it(db)
+        await getattr(data_migrations, step)(db)
     finally:
         await db.dispose()

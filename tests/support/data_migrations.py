@@ -238,3 +238,12 @@ async def a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it(d
     assert (report.ok, report.entries, report.unlinked) == (True, 4, 0)
     assert [row.link for row in linked] == [1, 2, 3, 4]
     assert linked[3].prev_hash == prev  # chained onto the old head
+
+
+# Each data step, and the service whose database it runs on.
+STEPS = {
+    "duplicate_open_referrals_are_settled_before_the_unique_index": "intake",
+    "a_withdrawal_known_on_one_case_is_applied_to_every_case_of_its_consent": "coordination",
+    "the_referring_window_becomes_the_first_party_of_each_case": "coordination",
+    "a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it": "intake",
+}
