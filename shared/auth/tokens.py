@@ -6,9 +6,11 @@ Only asymmetric algorithms are accepted, and each key only with the algorithm of
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +66,11 @@ def _algorithms_for(key: Any, allowed: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(own & set(allowed)))
 
 
+# How long a verified token is taken as verified without checking its signature again, and how many.
+VERIFIED_FOR = 60.0
+VERIFIED_MAX = 10_000
+
+
 class TokenVerifier:
     def __init__(self, settings: Settings) -> None:
         bad = set(settings.jwt_algorithms) - ASYMMETRIC
@@ -75,6 +82,8 @@ class TokenVerifier:
         self._allowed = tuple(settings.jwt_algorithms)
         self._keys = self._load_keys(settings)
         self._jwks_client = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
+        # SHA-256 of a verified token → its caller and until when it may be taken as verified.
+        self._verified: OrderedDict[bytes, tuple[Caller, float]] = OrderedDict()
         if not self._keys and self._jwks_client is None:
             raise RuntimeError(
                 "no token verification key: set JWT_PUBLIC_KEY_FILE, JWT_JWKS_FILE or JWT_JWKS_URL"
@@ -109,6 +118,24 @@ class TokenVerifier:
         return [k for k in self._keys if algorithm in k.algorithms and (kid is None or k.kid in (None, kid))]
 
     def verify(self, token: str) -> Caller:
+        """The caller the token names, if its signature, issuer, audience and times hold.
+
+        A token verified a moment ago is not checked again (its signature cannot have changed): it
+        is remembered, by its SHA-256, until it expires or for VERIFIED_FOR seconds, whichever is
+        first, so a key withdrawn from the JWKS stops being honoured within that time."""
+        digest = hashlib.sha256(token.encode()).digest()
+        now = time.time()
+        known = self._verified.get(digest)
+        if known is not None and now < known[1]:
+            self._verified.move_to_end(digest)
+            return known[0]
+        caller, expires = self._verify(token)
+        self._verified[digest] = (caller, min(expires + self.leeway, now + VERIFIED_FOR))
+        while len(self._verified) > VERIFIED_MAX:
+            self._verified.popitem(last=False)
+        return caller
+
+    def _verify(self, token: str) -> tuple[Caller, float]:
         claims: dict[str, Any] | None = None
         for candidate in self._candidates(token):
             try:
@@ -128,7 +155,7 @@ class TokenVerifier:
                 raise _refused(str(exc)) from exc
         if claims is None:
             raise _refused("signature does not verify")
-        return _caller_from(claims)
+        return _caller_from(claims), float(claims["exp"])
 
 
 def _caller_from(claims: dict[str, Any]) -> Caller:

@@ -92,3 +92,80 @@ def test_embedded_mode_verifies_its_own_minted_tokens(tmp_path: Path) -> None:
     )
     assert verifier.verify(token).roles == frozenset({Role.auditor})
     assert (tmp_path / "keys" / "local-signing-key.pem").stat().st_mode & 0o077 == 0
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _minted(tmp_path: Path, settings: Settings, lifetime: int) -> str:
+    return mint(
+        load_or_create_local_key(tmp_path),
+        subject="s",
+        tenant_id="016314",
+        organisation_id="016314-town",
+        roles=["coordinator"],
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        lifetime_seconds=lifetime,
+    )
+
+
+def test_a_verified_token_is_not_checked_again_until_it_expires(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(tmp_path, jwt_leeway_seconds=0)
+    verifier = TokenVerifier(settings)
+    token = _minted(tmp_path, settings, lifetime=30)
+    clock = _Clock()
+    monkeypatch.setattr("shared.auth.tokens.time.time", clock)
+    checks: list[str] = []
+    original = jwt.decode
+
+    def counting(*args: object, **kwargs: object) -> object:
+        checks.append("decode")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("shared.auth.tokens.jwt.decode", counting)
+
+    for _ in range(5):
+        assert verifier.verify(token).subject == "s"
+    assert checks == ["decode"]
+
+    # Past its expiry it is no longer taken as verified: it is checked again (and PyJWT, on its own
+    # clock, decides; an expired token is refused there, as every other one).
+    clock.now += 31
+    verifier.verify(token)
+    assert checks == ["decode", "decode"]
+
+
+def test_a_remembered_token_is_checked_again_after_a_minute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(tmp_path)
+    verifier = TokenVerifier(settings)
+    token = _minted(tmp_path, settings, lifetime=3600)
+    clock = _Clock()
+    monkeypatch.setattr("shared.auth.tokens.time.time", clock)
+    verifier.verify(token)
+    clock.now += 61  # beyond VERIFIED_FOR: a key withdrawn meanwhile would now be noticed
+    calls: list[str] = []
+    original = verifier._verify
+    monkeypatch.setattr(verifier, "_verify", lambda t: calls.append(t) or original(t))
+    verifier.verify(token)
+    assert calls == [token]
+
+
+def test_an_altered_token_is_verified_afresh_and_refused(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    verifier = TokenVerifier(settings)
+    token = _minted(tmp_path, settings, lifetime=3600)
+    verifier.verify(token)
+    header, payload, signature = token.split(".")
+    forged = ".".join([header, payload, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")])
+    with pytest.raises(Unauthenticated):
+        verifier.verify(forged)
