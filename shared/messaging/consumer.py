@@ -24,6 +24,7 @@ from shared.db import Database, new_id, utcnow
 from shared.events.envelope import CloudEvent
 from shared.events.registry import TOLERANT, Event, dead_letter_topic, model_for
 from shared.messaging.tables import MessagingTables
+from shared.observability import tracing
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class EventConsumer:
         self.max_attempts = settings.consumer_max_attempts
         self.backoff = settings.consumer_retry_backoff_seconds
         self.publish_timeout = settings.outbox_publish_timeout_seconds
+        self.traced = settings.tracing_enabled
         self.handlers = {cls.cloudevent_type(): handler for cls, handler in handlers.items()}
         # Counters an operator (and the delivery tests) can read: applied, duplicate, retried, dead_lettered.
         self.stats: Counter[str] = Counter()
@@ -83,7 +85,13 @@ class EventConsumer:
         handler = self.handlers.get(envelope.type)
         if handler is None:
             return  # another consumer's event on a shared topic
-        await self._handle_with_retries(message, envelope, handler)
+        if not self.traced:
+            await self._handle_with_retries(message, envelope, handler)
+            return
+        # In the trace the event carries (the request that staged it): what the handler emits in
+        # turn carries it on, and its log lines name it.
+        with tracing.consuming(self.service, envelope, message.topic):
+            await self._handle_with_retries(message, envelope, handler)
 
     async def _handle_with_retries(self, message: Message, envelope: CloudEvent, handler: Handler) -> None:
         error = ""
@@ -152,6 +160,7 @@ class EventConsumer:
     ) -> None:
         log.error("%s dead-letters a message from %s: %s", self.service, message.topic, error)
         self.stats["dead_lettered"] += 1
+        tracing.current_failed("dead-lettered")
         headers = dict((k, v.decode(errors="replace")) for k, v in message.headers)
         async with self.db.transaction() as session:
             await session.execute(
