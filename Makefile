@@ -69,6 +69,7 @@ bench: install
 	$(BIN)/python -m tests.bench.directory_search
 	$(BIN)/python -m tests.bench.directory_import
 	$(BIN)/python -m tests.bench.figures
+	$(BIN)/python -m tests.bench.observability_cost
 
 lock: install
 	$(BIN)/python -m pip install --quiet pip-tools

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 from fastapi_offline import FastAPIOffline
 from prometheus_client.exposition import choose_encoder
 from sqlalchemy import MetaData, Table, func, select, text
@@ -54,6 +55,13 @@ from shared.work import UnitOfWork
 log = logging.getLogger(__name__)
 
 Seeder = Callable[[AsyncSession, Settings], Awaitable[None]]
+
+NO_FASTAPI_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
 
 
 @dataclass(frozen=True)
@@ -224,7 +232,14 @@ def build_app(
 
     # The docs' assets come from the process, not a CDN: municipalities work on closed networks.
     app = FastAPIOffline(
-        title=title, description=description, version="1", lifespan=_lifespan(definitions, settings, bus)
+        title=title,
+        description=description,
+        version="1",
+        lifespan=_lifespan(definitions, settings, bus),
+        # FastAPI's own OpenTelemetry spans would put query strings (an address typed in) on spans
+        # bound for a collector, and add a span per dependency; ObserveRequests makes the one
+        # server span, with the route's name and never a query (shared/observability/).
+        telemetry=NO_FASTAPI_TELEMETRY,
     )
     openapi.install(
         app, {operation: rule.action for d in definitions for operation, rule in d.policy.items()}

@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from opentelemetry import context as otel_context
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,28 +48,37 @@ class ObserveRequests:
             finally:
                 self._measure(scope, status, started, None)
             return
-        parent = tracing.incoming(*_trace_headers(scope))
         method = str(scope.get("method", "GET"))
-        with tracing.tracer().start_as_current_span(
-            method, context=parent, kind=SpanKind.SERVER, attributes={"http.request.method": method}
-        ) as span:
-            try:
-                await self.app(scope, receive, observed_send)
-            finally:
-                service, operation, route = self._labels_of(scope)
-                span.update_name(operation)
-                span.set_attributes(
-                    {
-                        "http.route": route,
-                        "http.response.status_code": status,
-                        "jusou.service": service,
-                        "jusou.request_id": str(scope.get("state", {}).get("request_id", "")),
-                    }
-                )
-                if status >= 500:
-                    span.set_status(Status(StatusCode.ERROR))
-                ids = tracing.current_ids()
-                self._measure(scope, status, started, ids[0] if ids else None)
+        # The span by hand rather than `start_as_current_span`: a few microseconds per request less.
+        span = tracing.tracer().start_span(
+            method,
+            context=tracing.incoming(*_trace_headers(scope)),
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": method},
+        )
+        token = otel_context.attach(trace.set_span_in_context(span))
+        try:
+            await self.app(scope, receive, observed_send)
+        except BaseException as exc:
+            span.record_exception(exc)
+            raise
+        finally:
+            service, operation, route = self._labels_of(scope)
+            span.update_name(operation)
+            span.set_attributes(
+                {
+                    "http.route": route,
+                    "http.response.status_code": status,
+                    "jusou.service": service,
+                    "jusou.request_id": str(scope.get("state", {}).get("request_id", "")),
+                }
+            )
+            if status >= 500:
+                span.set_status(Status(StatusCode.ERROR))
+            ids = tracing.current_ids()
+            otel_context.detach(token)
+            span.end()
+            self._measure(scope, status, started, ids[0] if ids else None)
 
     def _measure(self, scope: Scope, status: int, started: float, trace_id: str | None) -> None:
         if self.metrics is None:

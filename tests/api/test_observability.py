@@ -57,7 +57,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
     provider = tracing.provider()
     assert provider is not None, "tracing is on by default"
     exporter = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.add_span_processor(SimpleSpanProcessor(exporter))
     yield exporter
     exporter.shutdown()
 

@@ -167,3 +167,23 @@ def test_an_operators_own_formatter_is_kept(uvicorn_handler: logging.Handler, tm
     configure_logging(Settings(run_mode="distributed", data_dir=tmp_path))
 
     assert uvicorn_handler.formatter is own
+
+
+@pytest.mark.parametrize("exporting", [False, True])
+def test_spans_are_recorded_only_when_exported_and_their_ids_pass_on_either_way(
+    monkeypatch: pytest.MonkeyPatch, exporting: bool
+) -> None:
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+
+    monkeypatch.setattr(tracing, "_exporting", exporting)
+    tracer = TracerProvider(sampler=tracing._WhenExported(ALWAYS_ON)).get_tracer("test")
+    parent = tracing.incoming(TRACEPARENT, "vendor=opaque")
+
+    with tracer.start_as_current_span("work", context=parent) as span:
+        carried = tracing.outgoing()
+
+    assert span.is_recording() is False  # ended
+    assert carried["traceparent"].split("-")[1] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert carried["tracestate"] == "vendor=opaque"
+    assert carried["traceparent"].endswith("-01" if exporting else "-00")
+    assert type(span).__name__ == ("_Span" if exporting else "NonRecordingSpan")
