@@ -63,18 +63,19 @@ class ObserveRequests:
             span.record_exception(exc)
             raise
         finally:
-            service, operation, route = self._labels_of(scope)
-            span.update_name(operation)
-            span.set_attributes(
-                {
-                    "http.route": route,
-                    "http.response.status_code": status,
-                    "jusou.service": service,
-                    "jusou.request_id": str(scope.get("state", {}).get("request_id", "")),
-                }
-            )
-            if status >= 500:
-                span.set_status(Status(StatusCode.ERROR))
+            if span.is_recording():  # without an exporter it is not: only its ids count
+                service, operation, route = self._labels_of(scope)
+                span.update_name(operation)
+                span.set_attributes(
+                    {
+                        "http.route": route,
+                        "http.response.status_code": status,
+                        "jusou.service": service,
+                        "jusou.request_id": str(scope.get("state", {}).get("request_id", "")),
+                    }
+                )
+                if status >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
             ids = tracing.current_ids()
             otel_context.detach(token)
             span.end()

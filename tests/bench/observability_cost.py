@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import platform
 import socket
@@ -36,6 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -206,55 +208,79 @@ async def over_http(rounds: int, seconds: float) -> dict[str, dict[str, object]]
     return results
 
 
+_SCOPE: dict[str, Any] = {
+    "type": "http", "method": "GET", "path": "/intake/v1/nothing", "raw_path": b"/intake/v1/nothing",
+    "headers": [(b"host", b"bench")], "query_string": b"", "http_version": "1.1",
+    "scheme": "http", "server": ("bench", 80), "client": ("127.0.0.1", 1), "root_path": "",
+}  # fmt: skip
+
+
+async def _requests(app: Any, access: logging.Logger, count: int) -> float:
+    """Microseconds per request through `app`'s ASGI interface, with uvicorn's access line."""
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        if message["type"] == "http.response.start":  # where uvicorn writes its access line
+            access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:1", "GET", "/intake/v1/nothing", "1.1", 200)
+
+    for _ in range(500):
+        await app(dict(_SCOPE), receive, send)
+    started = time.perf_counter()
+    for _ in range(count):
+        await app(dict(_SCOPE), receive, send)
+    return (time.perf_counter() - started) / count * 1e6
+
+
 def in_process(count: int) -> dict[str, float]:
-    """The middleware alone, per request, on a route that does nothing (no HTTP, no database): the
-    absolute cost an audited read pays on top of its own work."""
+    """The middleware alone, per request, on a route that does nothing (no HTTP, no database), with
+    an access line per request as uvicorn writes it (text when off, JSON when on, to /dev/null): the
+    absolute cost a request pays on top of its own work."""
     from fastapi import FastAPI
 
     from shared.http import RequestId
+    from shared.logs import JsonLogFormatter, TextLogFormatter, install_log_context
     from shared.observability import tracing
     from shared.observability.metrics import Metrics
     from shared.observability.middleware import ObserveRequests
     from shared.runtime import NO_FASTAPI_TELEMETRY
 
     tracing.configure(Settings(), service_name="jusou-bench")
+    install_log_context()
+    sink = open(os.devnull, "w")  # noqa: SIM115 (closed below)
 
-    def app_with(observed: bool) -> FastAPI:
+    def access_logger(name: str, formatter: logging.Formatter) -> logging.Logger:
+        logger = logging.getLogger(f"bench.access.{name}")
+        logger.propagate = False
+        logger.setLevel(logging.INFO)
+        handler = logging.StreamHandler(sink)
+        handler.setFormatter(formatter)
+        logger.handlers = [handler]
+        return logger
+
+    def app_with(observed: bool) -> tuple[FastAPI, logging.Logger]:
         app = FastAPI(telemetry=NO_FASTAPI_TELEMETRY)
 
         @app.get("/intake/v1/nothing", operation_id="nothing")
         async def nothing() -> dict[str, str]:
             return {}
 
-        metrics = Metrics(dict)
         if observed:
-            app.add_middleware(ObserveRequests, services=frozenset({"intake"}), metrics=metrics, traced=True)
+            app.add_middleware(
+                ObserveRequests, services=frozenset({"intake"}), metrics=Metrics(dict), traced=True
+            )
         app.add_middleware(RequestId)
-        return app
+        formatter = JsonLogFormatter() if observed else TextLogFormatter()
+        return app, access_logger("on" if observed else "off", formatter)
 
-    async def run(app: FastAPI) -> float:
-        scope = {
-            "type": "http", "method": "GET", "path": "/intake/v1/nothing", "raw_path": b"/intake/v1/nothing",
-            "headers": [(b"host", b"bench")], "query_string": b"", "http_version": "1.1",
-            "scheme": "http", "server": ("bench", 80), "client": ("127.0.0.1", 1), "root_path": "",
-        }  # fmt: skip
-
-        async def receive() -> dict[str, object]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: object) -> None:
-            pass
-
-        for _ in range(500):
-            await app(dict(scope), receive, send)
-        started = time.perf_counter()
-        for _ in range(count):
-            await app(dict(scope), receive, send)
-        return (time.perf_counter() - started) / count * 1e6
+    def run(app: FastAPI, access: logging.Logger) -> float:
+        return asyncio.run(_requests(app, access, count))
 
     plain, observed = app_with(False), app_with(True)
     # Alternating runs, the best of each kept: the machine's noise only ever adds.
-    runs = [(asyncio.run(run(plain)), asyncio.run(run(observed))) for _ in range(7)]
+    runs = [(run(*plain), run(*observed)) for _ in range(7)]
+    sink.close()
     plain_us = min(p for p, _ in runs)
     observed_us = min(o for _, o in runs)
     return {
@@ -289,7 +315,7 @@ def main(rounds: int, seconds: float, output: Path) -> dict[str, object]:
                 f"{endpoint:34}{side:>5}{row['req_per_s']:>9}{row['p50_ms']:>9}{row['p99_ms']:>9}{cost:>10}"
             )
     print(
-        f"\nmiddleware alone (span, histogram, request id), per request: {alone['added_us']} µs"
+        f"\nmiddleware alone (span, histogram, JSON access line), per request: {alone['added_us']} µs"
         f" ({alone['plain_us']} → {alone['observed_us']} µs on a route that does nothing)"
     )
     verdict = "met" if result["met"] else "NOT met"
