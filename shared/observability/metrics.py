@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
@@ -67,6 +67,8 @@ class Metrics:
     """The metrics of one app. `runtimes` gives its hosted services once started (empty before)."""
 
     def __init__(self, runtimes: Runtimes) -> None:
+        # No `_created` series beside each counter and histogram (the library's switch is global).
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
         self.requests = Histogram(
             "jusou_http_request_duration_seconds",
