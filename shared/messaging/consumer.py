@@ -107,7 +107,10 @@ class EventConsumer:
             except Exception as exc:
                 last = exc
                 error = f"{type(exc).__name__}: {exc}"
-                log.warning("%s failed on %s (attempt %d): %s", self.service, envelope.id, attempt, error)
+                # The type only: the message of a validation or driver error quotes the data.
+                log.warning(
+                    "%s failed on %s (attempt %d): %s", self.service, envelope.id, attempt, type(exc).__name__
+                )
                 if attempt < self.max_attempts:
                     self.stats["retried"] += 1
                     await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
@@ -116,7 +119,9 @@ class EventConsumer:
             # parked there would leave a name visible until someone replays it). The bus hands it
             # over again: Kafka from the committed offset, the in-process bus at the relay's retry.
             self.stats["redelivery"] += 1
-            raise RedeliverLater(f"{self.service} could not handle {envelope.id} now: {error}") from last
+            raise RedeliverLater(
+                f"{self.service} could not handle {envelope.id} now: {type(last).__name__}"
+            ) from last
         await self._dead_letter(message, envelope, error, attempts=self.max_attempts)
 
     async def apply(self, envelope: CloudEvent, handler: Handler) -> bool:
@@ -158,7 +163,14 @@ class EventConsumer:
     async def _dead_letter(
         self, message: Message, envelope: CloudEvent | None, error: str, *, attempts: int
     ) -> None:
-        log.error("%s dead-letters a message from %s: %s", self.service, message.topic, error)
+        # What failed, not the message's words (they may quote the data): those are in the table.
+        log.error(
+            "%s dead-letters %s from %s: %s (see its dead_letters row)",
+            self.service,
+            envelope.id if envelope else "a message",
+            message.topic,
+            error.split(":", 1)[0][:200],
+        )
         self.stats["dead_lettered"] += 1
         tracing.current_failed("dead-lettered")
         headers = dict((k, v.decode(errors="replace")) for k, v in message.headers)
@@ -220,7 +232,7 @@ class EventConsumer:
                 await self.apply(envelope, handler)
             except Exception as exc:
                 failed += 1
-                log.warning("replay of dead letter %s failed: %s", row.id, exc)
+                log.warning("replay of dead letter %s failed: %s", row.id, type(exc).__name__)
                 continue
             replayed += 1
             async with self.db.transaction() as session:

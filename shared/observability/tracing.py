@@ -154,6 +154,9 @@ def consuming(service: str, envelope: CloudEvent, topic: str) -> Iterator[Span]:
         f"{service} handles {name}",
         context=parent,
         kind=SpanKind.CONSUMER,
+        # Not the exception's message or stack: a driver's error quotes the values it was given.
+        record_exception=False,
+        set_status_on_exception=False,
         attributes={
             "messaging.operation.type": "process",
             "messaging.destination.name": topic,
@@ -163,7 +166,12 @@ def consuming(service: str, envelope: CloudEvent, topic: str) -> Iterator[Span]:
             "cloudevents.event_subject": envelope.subject,
         },
     ) as span:
-        yield span
+        try:
+            yield span
+        except BaseException as exc:
+            span.set_attribute("error.type", type(exc).__name__)
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
 
 
 def current_failed(what: str) -> None:

@@ -19,7 +19,7 @@ import uvicorn
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 
 from shared.bus.base import Message
 from shared.logs import ACCESS_LOGGER, JsonLogFormatter
@@ -300,3 +300,26 @@ async def test_an_access_line_is_json_naming_the_request_and_its_trace(app, sett
 async def _started(server: uvicorn.Server) -> bool | None:
     await asyncio.sleep(0)
     return True if server.started else None
+
+
+async def test_a_dead_lettered_event_fails_its_span_without_quoting_the_error(app, spans) -> None:
+    coordination = runtimes_of(app)["coordination"]
+    event = referred(Ids())
+    key, value, headers = event.to_cloudevent().to_kafka()
+    broken = {**json.loads(value), "tenant_id": {"not": "a code"}}
+    before = coordination.consumer.stats.copy()
+
+    await coordination.consumer.deliver(
+        Message(topic=event.topic(), key=key, value=json.dumps(broken).encode(), headers=tuple(headers))
+    )
+
+    assert coordination.consumer.stats["dead_lettered"] == before["dead_lettered"] + 1
+    envelope_id = dict(headers)["ce_id"].decode()
+    [span] = [
+        s
+        for s in spans.get_finished_spans()
+        if (s.attributes or {}).get("messaging.message.id") == envelope_id
+    ]
+    assert span.status.status_code == StatusCode.ERROR
+    assert span.status.description == "dead-lettered"
+    assert span.events == ()  # no exception event: its message would quote the data

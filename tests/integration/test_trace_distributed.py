@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from shared.settings import Settings
+from tests.support import metrics
 from tests.support.builders import RANRAN, consent_body, consultation_body
 from tests.support.processes import ServiceProcesses, environment
 from tests.support.tokens import bearer
@@ -88,6 +89,19 @@ async def test_a_referral_is_one_trace_from_the_windows_request_through_kafka_to
             return bool(page["items"])
 
         await eventually(case_visible, within=30)
+
+        # Coordination's group has handled everything intake published (the lag Kafka reports).
+        async def caught_up() -> str | None:
+            text = (await coord.get("/metrics")).text
+            lag = metrics.value(text, "jusou_consumer_lag", service="coordination", topic="intake.events.v1")
+            return text if lag == 0 else None
+
+        text = await eventually(caught_up, within=20)
+        applied = metrics.value(
+            text, "jusou_consumer_messages_total", service="coordination", outcome="applied"
+        )
+        assert (applied or 0) >= 2  # the consent and the referral, at least
+        assert (metrics.value(text, "jusou_db_pool_size", service="coordination") or 0) >= 1
 
     trace_id = f"0x{FRONT_END_TRACE}"
 
