@@ -187,3 +187,32 @@ def test_spans_are_recorded_only_when_exported_and_their_ids_pass_on_either_way(
     assert carried["tracestate"] == "vendor=opaque"
     assert carried["traceparent"].endswith("-01" if exporting else "-00")
     assert type(span).__name__ == ("_Span" if exporting else "NonRecordingSpan")
+
+
+@pytest.mark.parametrize(
+    ("exporter", "expected"), [("otlp", "OTLPSpanExporter"), ("console", "ConsoleSpanExporter")]
+)
+def test_the_configured_exporter_takes_the_spans(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, exporter: str, expected: str
+) -> None:
+    """Built, not sent to: the process's provider stays the one it has (OpenTelemetry sets it once)."""
+    monkeypatch.setattr(tracing, "_provider", None)
+    monkeypatch.setattr(tracing, "_tracer", tracing._tracer)
+    monkeypatch.setattr(tracing, "_exporting", False)
+    monkeypatch.setattr(trace, "set_tracer_provider", lambda provider: None)
+
+    tracing.configure(Settings(data_dir=tmp_path, otel_exporter=exporter), service_name="jusou-test")  # type: ignore[arg-type]
+
+    provider = tracing.provider()
+    assert provider is not None and tracing._exporting
+    processors = provider._active_span_processor._span_processors
+    assert [type(p.span_exporter).__name__ for p in processors] == [expected]  # type: ignore[attr-defined]
+    provider.shutdown()
+
+
+def test_with_tracing_off_nothing_is_configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(tracing, "_provider", None)
+
+    tracing.configure(Settings(data_dir=tmp_path, tracing_enabled=False), service_name="jusou-test")
+
+    assert tracing.provider() is None
