@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -71,6 +73,9 @@ class EventConsumer:
         self.handlers = {cls.cloudevent_type(): handler for cls, handler in handlers.items()}
         # Counters an operator (and the delivery tests) can read: applied, duplicate, retried, dead_lettered.
         self.stats: Counter[str] = Counter()
+        # Told of each event taken in hand: its type, how long since it was staged, how long its
+        # handling took (retries included). The metrics' hook (shared/observability/metrics.py).
+        self.on_handled: Callable[[str, float, float], None] | None = None
 
     def topics(self) -> list[str]:
         return sorted({model_for(t).topic() for t in self.handlers})
@@ -85,13 +90,19 @@ class EventConsumer:
         handler = self.handlers.get(envelope.type)
         if handler is None:
             return  # another consumer's event on a shared topic
-        if not self.traced:
-            await self._handle_with_retries(message, envelope, handler)
-            return
-        # In the trace the event carries (the request that staged it): what the handler emits in
-        # turn carries it on, and its log lines name it.
-        with tracing.consuming(self.service, envelope, message.topic):
-            await self._handle_with_retries(message, envelope, handler)
+        waited = (datetime.now(UTC) - envelope.time).total_seconds()
+        started = time.perf_counter()
+        try:
+            if not self.traced:
+                await self._handle_with_retries(message, envelope, handler)
+                return
+            # In the trace the event carries (the request that staged it): what the handler emits
+            # in turn carries it on, and its log lines name it.
+            with tracing.consuming(self.service, envelope, message.topic):
+                await self._handle_with_retries(message, envelope, handler)
+        finally:
+            if self.on_handled is not None:
+                self.on_handled(envelope.type, waited, time.perf_counter() - started)
 
     async def _handle_with_retries(self, message: Message, envelope: CloudEvent, handler: Handler) -> None:
         error = ""

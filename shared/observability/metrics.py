@@ -7,6 +7,9 @@ test suites building one app after another, never collide; every series is label
   by the route's operationId and the class of its status (2xx, 4xx, 5xx);
 - `jusou_consumer_messages_total` (service, outcome): what a service's consumer did with a message:
   applied, duplicate, retried, redelivery, dead_lettered;
+- `jusou_event_delivery_delay_seconds` (histogram; service, event): from an event staged in the
+  producer's outbox to the consumer taking it in hand; `jusou_consumer_handling_seconds` (histogram;
+  service, event): how long the handling took, retries included;
 - `jusou_consumer_lag` (service, topic): messages on the topic its consumer has not handled yet
   (Kafka: the high watermark less the next offset to handle; in-process: deliveries waiting);
 - `jusou_outbox_backlog` (service): outbox rows not yet published, and
@@ -21,6 +24,7 @@ and the client library's `process_*` and `python_gc_*` series of the process.
 
 from __future__ import annotations
 
+import functools
 import logging
 import weakref
 from collections.abc import Callable, Iterable, Mapping
@@ -43,6 +47,8 @@ log = logging.getLogger(__name__)
 CONSUMER_OUTCOMES = ("applied", "duplicate", "retried", "redelivery", "dead_lettered")
 # From the floor of an audited read (about a millisecond) to a request stuck behind a lock.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# An event's way from the outbox to its consumer: milliseconds normally, minutes in an outage.
+DELAY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)
 
 
 class Runtime(Protocol):
@@ -92,6 +98,20 @@ class Metrics:
             ["service"],
             registry=self.registry,
         )
+        self.delivery_delay = Histogram(
+            "jusou_event_delivery_delay_seconds",
+            "From an event staged in the producer's outbox to its consumer taking it in hand.",
+            ["service", "event"],
+            buckets=DELAY_BUCKETS,
+            registry=self.registry,
+        )
+        self.handling = Histogram(
+            "jusou_consumer_handling_seconds",
+            "How long a consumer took over an event (its retries included).",
+            ["service", "event"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.consumer_lag = Gauge(
             "jusou_consumer_lag",
             "Messages on a topic the service's consumer has not handled yet.",
@@ -120,6 +140,13 @@ class Metrics:
             pool = _pool_of(runtime.db)
             if pool is not None:
                 _audit_targets[pool] = (self.audit_entries, name)
+            runtime.consumer.on_handled = functools.partial(self._event_handled, name)
+
+    def _event_handled(self, service: str, event_type: str, waited: float, took: float) -> None:
+        # "CaseReferred.v1" of "jp.jusou.intake.CaseReferred.v1": few series, and readable.
+        event = ".".join(event_type.rsplit(".", 2)[-2:])
+        self.delivery_delay.labels(service, event).observe(max(waited, 0.0))
+        self.handling.labels(service, event).observe(took)
 
     async def refresh(self, runtimes: Mapping[str, Runtime], bus: object) -> None:
         """What is read at scrape time: each outbox's backlog, and the consumers' lag."""

@@ -162,6 +162,12 @@ async def test_metrics_show_each_services_outbox_pool_and_consumer_lag(client) -
         return metrics.value(later, lag, service="coordination", topic="intake.events.v1") == 0
 
     await eventually(caught_up)
+    later = (await client.get("/metrics")).text
+    referred_event = {"service": "coordination", "event": "CaseReferred.v1"}
+    assert (metrics.value(later, "jusou_event_delivery_delay_seconds_count", **referred_event) or 0) >= 1
+    assert (metrics.value(later, "jusou_consumer_handling_seconds_count", **referred_event) or 0) >= 1
+    delay = metrics.value(later, "jusou_event_delivery_delay_seconds_sum", **referred_event)
+    assert delay is not None and delay >= 0
     assert metrics.value(text, lag, service="intake", topic="directory.events.v2") is not None
     # The process's own series come from the client library.
     assert metrics.value(text, "process_resident_memory_bytes") is not None
