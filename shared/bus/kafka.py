@@ -232,9 +232,13 @@ class KafkaBus:
             client = group.client
             if client is None or not group.ready.is_set():
                 continue
+            try:
+                assigned = list(client.assignment())
+            except Exception:
+                continue  # the client is between a stop and a restart: not known
             for topic in group.topics:
                 lag[(group.consumer, topic.removeprefix(self._namespace))] = 0
-            for partition in list(client.assignment()):
+            for partition in assigned:
                 behind = await self._partition_lag(group, client, partition)
                 if behind is not None:
                     key = (group.consumer, partition.topic.removeprefix(self._namespace))
