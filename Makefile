@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python -m tests.bench.directory_search
 	$(BIN)/python -m tests.bench.directory_import
 	$(BIN)/python -m tests.bench.figures
+	$(BIN)/python -m tests.bench.observability_cost
 	$(BIN)/python -m tests.bench.load $(LOAD_ARGS)
 
 lock: install

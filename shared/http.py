@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import FieldProblem, PayloadTooLarge, Text, problem_response
+from shared.logs import request_id_var
 
 
 class _TooLarge(StarletteHTTPException):
@@ -92,7 +93,10 @@ class BodySizeLimit:
 
 
 class RequestId:
-    """Give every request an id (or keep the caller's) and echo it, for tracing across services."""
+    """Give every request an id (or keep the caller's) and echo it, for tracing across services.
+
+    The id is also the request's log context (`shared.logs.request_id_var`): every line logged while
+    the request runs, uvicorn's access line included, names it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -114,7 +118,11 @@ class RequestId:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        token = request_id_var.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
 
 
 Check = Callable[[], Awaitable[None]]

@@ -19,7 +19,9 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 from fastapi_offline import FastAPIOffline
+from prometheus_client.exposition import choose_encoder
 from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,12 +39,15 @@ from shared.errors import DomainError, install_problem_handlers, render_domain_e
 from shared.events.registry import Event, dead_letter_topic, registered, topic_for
 from shared.http import BodySizeLimit, Check, RequestId, health_router
 from shared.jobs import Job, JobRunner
-from shared.logs import redact_access_logs
+from shared.logs import configure_logging, install_log_context, redact_access_logs
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.housekeeping import Housekeeper
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.migrations import upgrade
+from shared.observability import tracing
+from shared.observability.metrics import Metrics
+from shared.observability.middleware import ObserveRequests
 from shared.ratelimit import RateLimit
 from shared.settings import Settings
 from shared.work import UnitOfWork
@@ -50,6 +55,13 @@ from shared.work import UnitOfWork
 log = logging.getLogger(__name__)
 
 Seeder = Callable[[AsyncSession, Settings], Awaitable[None]]
+
+NO_FASTAPI_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
 
 
 @dataclass(frozen=True)
@@ -180,13 +192,12 @@ def _lifespan(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if not logging.getLogger().handlers:
-            logging.basicConfig(
-                level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-            )
+        # Here, not when the app is built: uvicorn configures its loggers between the two.
+        configure_logging(settings)
         the_bus = bus or make_bus(settings, client_id="-".join(d.name for d in definitions))
         runtimes = {d.name: ServiceRuntime(d, settings, the_bus) for d in definitions}
         app.state.runtimes = runtimes
+        app.state.metrics.watch(runtimes)
         app.state.bus = the_bus
         try:
             for runtime in runtimes.values():
@@ -218,15 +229,25 @@ def build_app(
 ) -> FastAPI:
     """One FastAPI app hosting the given services, each with its own database, sharing one bus."""
     redact_access_logs()
+    install_log_context()
+    tracing.configure(settings, service_name="jusou-" + "-".join(d.name for d in definitions))
 
     # The docs' assets come from the process, not a CDN: municipalities work on closed networks.
     app = FastAPIOffline(
-        title=title, description=description, version="1", lifespan=_lifespan(definitions, settings, bus)
+        title=title,
+        description=description,
+        version="1",
+        lifespan=_lifespan(definitions, settings, bus),
+        # FastAPI's own OpenTelemetry spans would put query strings (an address typed in) on spans
+        # bound for a collector, and add a span per dependency; ObserveRequests makes the one
+        # server span, with the route's name and never a query (shared/observability/).
+        telemetry=NO_FASTAPI_TELEMETRY,
     )
     openapi.install(
         app, {operation: rule.action for d in definitions for operation, rule in d.policy.items()}
     )
     app.state.settings = settings
+    app.state.metrics = Metrics(lambda: getattr(app.state, "runtimes", {}))
     app.state.verifier = TokenVerifier(settings)
     install_problem_handlers(app)
     work.install(app)
@@ -238,6 +259,13 @@ def build_app(
         import_suffixes=("/import.csv", "/v1/hsds"),
     )
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+    # Inside RequestId (the span names the request's id), around everything else (refusals too).
+    app.add_middleware(
+        ObserveRequests,
+        services=frozenset(d.name for d in definitions),
+        metrics=app.state.metrics if settings.metrics_enabled else None,
+        traced=settings.tracing_enabled,
+    )
     app.add_middleware(RequestId)
 
     def all_checks(request: Request) -> dict[str, Check]:
@@ -298,27 +326,18 @@ async def _audited_refusal(request: Request, exc: Exception) -> Response:
 
 
 def metrics_router() -> APIRouter:
-    """Prometheus text exposition: consumer outcomes and outbox backlog per hosted service."""
+    """Prometheus exposition of the app's own registry (shared/observability/metrics.py): text, or
+    OpenMetrics (with the requests' trace ids as exemplars) to a scraper that asks for it."""
     router = APIRouter(tags=["health"])
 
     @router.get(
         "/metrics", operation_id="metrics", summary="Prometheus metrics", response_class=PlainTextResponse
     )
-    async def metrics(request: Request) -> PlainTextResponse:
-        lines = [
-            "# HELP jusou_consumer_messages_total Messages handled by a service's consumer, by outcome.",
-            "# TYPE jusou_consumer_messages_total counter",
-        ]
-        backlog = [
-            "# HELP jusou_outbox_backlog Outbox rows not yet published.",
-            "# TYPE jusou_outbox_backlog gauge",
-        ]
-        for name, runtime in runtimes_of(request.app).items():
-            for outcome in ("applied", "duplicate", "retried", "dead_lettered"):
-                count = runtime.consumer.stats[outcome]
-                lines.append(f'jusou_consumer_messages_total{{service="{name}",outcome="{outcome}"}} {count}')
-            backlog.append(f'jusou_outbox_backlog{{service="{name}"}} {await runtime.outbox_backlog()}')
-        return PlainTextResponse("\n".join([*lines, *backlog]) + "\n", media_type="text/plain; version=0.0.4")
+    async def metrics(request: Request) -> Response:
+        collected: Metrics = request.app.state.metrics
+        await collected.refresh(runtimes_of(request.app), getattr(request.app.state, "bus", None))
+        encode, content_type = choose_encoder(request.headers.get("accept", ""))
+        return Response(encode(collected.registry), media_type=content_type)
 
     return router
 

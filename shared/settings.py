@@ -73,6 +73,15 @@ class Settings(BaseSettings):
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.05, ge=0)
     log_level: str = "INFO"
+    # What an operator sees (shared/observability/, README "Operating it"). Log lines as JSON (one
+    # object a line, with request and trace ids) or readable text; by default JSON in distributed
+    # mode, text in embedded mode.
+    log_format: Literal["json", "text"] | None = None
+    # Request latency histograms per operation (the /metrics endpoint is there either way).
+    metrics_enabled: bool = True
+    # W3C trace context through HTTP and the events; spans leave the process only with an exporter.
+    tracing_enabled: bool = True
+    otel_exporter: Literal["none", "console", "otlp"] = "none"
     # The services this process hosts; empty means all five (embedded) or the one named by the app.
     services: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
@@ -97,6 +106,10 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown services: {', '.join(unknown)}")
         return value
+
+    @property
+    def logs_as_json(self) -> bool:
+        return self.log_format == "json" if self.log_format is not None else self.run_mode == "distributed"
 
     @property
     def loads_demo_data(self) -> bool:

@@ -9,6 +9,7 @@ from shared.audit import AuditRecord, append
 from shared.auth.policy import Access, Rule
 from shared.auth.tokens import Caller
 from shared.db import Database, utcnow
+from shared.observability.metrics import audit_appended
 
 
 async def record(
@@ -41,6 +42,7 @@ async def record(
             status=status,
         ),
     )
+    audit_appended(session, outcome)
 
 
 async def record_refusal(
@@ -76,3 +78,4 @@ async def record_refusal(
                 status=status,
             ),
         )
+        audit_appended(session, "denied")

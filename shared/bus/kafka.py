@@ -44,8 +44,9 @@ class _Assignment(ConsumerRebalanceListener):  # type: ignore[misc]
         self.group = group
 
     async def on_partitions_revoked(self, revoked: object) -> None:
-        # A rebalance (a replica starting or stopping) is not unreadiness: keep serving.
-        pass
+        # A rebalance (a replica starting or stopping) is not unreadiness: keep serving. The
+        # positions handled are the new owner's business now.
+        self.group.positions.clear()
 
     async def on_partitions_assigned(self, assigned: object) -> None:
         self.group.ready.set()
@@ -61,6 +62,8 @@ class _Group:
     # Set once the group has first joined (with more members than partitions, a member may get no
     # partition: it is ready all the same); later rebalances leave it set.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # The next offset to handle per assigned partition (the last handled + 1), for the lag.
+    positions: dict[TopicPartition, int] = field(default_factory=dict)
 
 
 class KafkaBus:
@@ -203,6 +206,7 @@ class KafkaBus:
                     headers=tuple(record.headers or ()),  # type: ignore[attr-defined]
                 )
             )
+            group.positions[partition] = record.offset + 1  # type: ignore[attr-defined]
         # The consumer has handled or dead-lettered each record: move the group on. A failed commit
         # (a rebalance) only means redelivery, which the inbox absorbs.
         last = records[-1].offset  # type: ignore[attr-defined]
@@ -218,6 +222,44 @@ class KafkaBus:
         await self._producer.send_and_wait(
             self._ns(message.topic), value=message.value, key=message.key, headers=list(message.headers)
         )
+
+    async def consumer_lag(self) -> dict[tuple[str, str], int]:
+        """Per (consumer group, topic): records on the broker its member here has not handled yet,
+        over the partitions assigned to it (the high watermark of the last fetch less the next
+        offset to handle). Groups not joined yet are left out: their lag is not known."""
+        lag: dict[tuple[str, str], int] = {}
+        for group in self._groups:
+            client = group.client
+            if client is None or not group.ready.is_set():
+                continue
+            try:
+                assigned = list(client.assignment())
+            except Exception:
+                continue  # the client is between a stop and a restart: not known
+            for topic in group.topics:
+                lag[(group.consumer, topic.removeprefix(self._namespace))] = 0
+            for partition in assigned:
+                behind = await self._partition_lag(group, client, partition)
+                if behind is not None:
+                    key = (group.consumer, partition.topic.removeprefix(self._namespace))
+                    lag[key] = lag.get(key, 0) + behind
+        return lag
+
+    @staticmethod
+    async def _partition_lag(
+        group: _Group, client: AIOKafkaConsumer, partition: TopicPartition
+    ) -> int | None:
+        try:
+            highwater = client.highwater(partition)
+            position = group.positions.get(partition)
+            if position is None:
+                # Nothing handled since it was assigned: the group's position (its committed offset).
+                position = await asyncio.wait_for(client.position(partition), timeout=1)
+        except Exception:
+            return None  # revoked meanwhile, or not fetched yet
+        if highwater is None or position is None:
+            return None
+        return max(int(highwater) - int(position), 0)
 
     async def ping(self) -> None:
         if self._producer is None:

@@ -9,7 +9,7 @@ dead-letter topics) are kept in a bounded log for inspection.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 
 from shared.bus.base import Delivery, Message
@@ -23,6 +23,9 @@ class InProcessBus:
         self._consumer_locks: dict[str, asyncio.Lock] = {}
         self.log: dict[str, deque[Message]] = defaultdict(lambda: deque(maxlen=_LOG_LENGTH))
         self.started = False
+        # Messages handed to a consumer and not handled yet (waiting for its lock, or in its hands),
+        # per (consumer, topic): the in-process counterpart of a Kafka group's lag.
+        self._pending: Counter[tuple[str, str]] = Counter()
 
     def subscribe(self, consumer: str, topics: Sequence[str], deliver: Delivery) -> None:
         for topic in topics:
@@ -43,9 +46,22 @@ class InProcessBus:
             raise RuntimeError("in-process bus is not started")
         self.log[message.topic].append(message)
         for consumer, deliver in self._subscribers.get(message.topic, []):
-            # One message at a time per consumer, as one Kafka partition would give it.
-            async with self._consumer_locks[consumer]:
-                await deliver(message)
+            key = (consumer, message.topic)
+            self._pending[key] += 1
+            try:
+                # One message at a time per consumer, as one Kafka partition would give it.
+                async with self._consumer_locks[consumer]:
+                    await deliver(message)
+            finally:
+                self._pending[key] -= 1
+
+    async def consumer_lag(self) -> dict[tuple[str, str], int]:
+        """Per (consumer, topic): messages published to it and not handled yet."""
+        return {
+            (consumer, topic): self._pending[(consumer, topic)]
+            for topic, subscribers in self._subscribers.items()
+            for consumer, _ in subscribers
+        }
 
     async def ping(self) -> None:
         if not self.started:

@@ -31,6 +31,11 @@ class CloudEvent(BaseModel):
     # CloudEvents Partitioning extension: the Kafka key. Everything about one consultation shares it,
     # so a consent withdrawal can never overtake the referral it withdraws (see Event.partition_key).
     partitionkey: str | None = None
+    # CloudEvents distributed-tracing extension: the W3C trace context of the work that staged the
+    # event (a window's request), so its consumer continues the same trace. Absent on envelopes
+    # written before it, and never a reason to refuse one: a malformed value starts a new trace.
+    traceparent: str | None = None
+    tracestate: str | None = None
     data: dict[str, Any]
 
     def to_kafka(self) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
@@ -45,6 +50,8 @@ class CloudEvent(BaseModel):
             "dataschema",
             "tenantid",
             "partitionkey",
+            "traceparent",
+            "tracestate",
         ):
             value = getattr(self, name)
             if value is not None:

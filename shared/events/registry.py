@@ -10,6 +10,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 
 from shared.events.envelope import SOURCE_PREFIX, CloudEvent
+from shared.observability import tracing
 
 TYPE_PREFIX = "jp.jusou."
 
@@ -70,6 +71,9 @@ class Event(StrictWriter):
         return str(value) if value is not None else None
 
     def to_cloudevent(self) -> CloudEvent:
+        """The envelope, carrying the current trace context (`traceparent`, `tracestate`): staged in a
+        request, the request's; in a handler, the trace of the event it handles."""
+        trace_context = tracing.outgoing()
         return CloudEvent(
             source=f"{SOURCE_PREFIX}{self.producer}",
             type=self.cloudevent_type(),
@@ -78,6 +82,8 @@ class Event(StrictWriter):
             tenantid=self.tenant(),
             partitionkey=self.partition_key(),
             data=self.model_dump(mode="json"),
+            traceparent=trace_context.get("traceparent"),
+            tracestate=trace_context.get("tracestate"),
         )
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +26,7 @@ from shared.db import Database, new_id, utcnow
 from shared.events.envelope import CloudEvent
 from shared.events.registry import TOLERANT, Event, dead_letter_topic, model_for
 from shared.messaging.tables import MessagingTables
+from shared.observability import tracing
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -66,9 +69,13 @@ class EventConsumer:
         self.max_attempts = settings.consumer_max_attempts
         self.backoff = settings.consumer_retry_backoff_seconds
         self.publish_timeout = settings.outbox_publish_timeout_seconds
+        self.traced = settings.tracing_enabled
         self.handlers = {cls.cloudevent_type(): handler for cls, handler in handlers.items()}
         # Counters an operator (and the delivery tests) can read: applied, duplicate, retried, dead_lettered.
         self.stats: Counter[str] = Counter()
+        # Told of each event taken in hand: its type, how long since it was staged, how long its
+        # handling took (retries included). The metrics' hook (shared/observability/metrics.py).
+        self.on_handled: Callable[[str, float, float], None] | None = None
 
     def topics(self) -> list[str]:
         return sorted({model_for(t).topic() for t in self.handlers})
@@ -83,7 +90,19 @@ class EventConsumer:
         handler = self.handlers.get(envelope.type)
         if handler is None:
             return  # another consumer's event on a shared topic
-        await self._handle_with_retries(message, envelope, handler)
+        waited = (datetime.now(UTC) - envelope.time).total_seconds()
+        started = time.perf_counter()
+        try:
+            if not self.traced:
+                await self._handle_with_retries(message, envelope, handler)
+                return
+            # In the trace the event carries (the request that staged it): what the handler emits
+            # in turn carries it on, and its log lines name it.
+            with tracing.consuming(self.service, envelope, message.topic):
+                await self._handle_with_retries(message, envelope, handler)
+        finally:
+            if self.on_handled is not None:
+                self.on_handled(envelope.type, waited, time.perf_counter() - started)
 
     async def _handle_with_retries(self, message: Message, envelope: CloudEvent, handler: Handler) -> None:
         error = ""
@@ -99,7 +118,10 @@ class EventConsumer:
             except Exception as exc:
                 last = exc
                 error = f"{type(exc).__name__}: {exc}"
-                log.warning("%s failed on %s (attempt %d): %s", self.service, envelope.id, attempt, error)
+                # The type only: the message of a validation or driver error quotes the data.
+                log.warning(
+                    "%s failed on %s (attempt %d): %s", self.service, envelope.id, attempt, type(exc).__name__
+                )
                 if attempt < self.max_attempts:
                     self.stats["retried"] += 1
                     await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
@@ -108,7 +130,9 @@ class EventConsumer:
             # parked there would leave a name visible until someone replays it). The bus hands it
             # over again: Kafka from the committed offset, the in-process bus at the relay's retry.
             self.stats["redelivery"] += 1
-            raise RedeliverLater(f"{self.service} could not handle {envelope.id} now: {error}") from last
+            raise RedeliverLater(
+                f"{self.service} could not handle {envelope.id} now: {type(last).__name__}"
+            ) from last
         await self._dead_letter(message, envelope, error, attempts=self.max_attempts)
 
     async def apply(self, envelope: CloudEvent, handler: Handler) -> bool:
@@ -150,8 +174,16 @@ class EventConsumer:
     async def _dead_letter(
         self, message: Message, envelope: CloudEvent | None, error: str, *, attempts: int
     ) -> None:
-        log.error("%s dead-letters a message from %s: %s", self.service, message.topic, error)
+        # What failed, not the message's words (they may quote the data): those are in the table.
+        log.error(
+            "%s dead-letters %s from %s: %s (see its dead_letters row)",
+            self.service,
+            envelope.id if envelope else "a message",
+            message.topic,
+            error.split(":", 1)[0][:200],
+        )
         self.stats["dead_lettered"] += 1
+        tracing.current_failed("dead-lettered")
         headers = dict((k, v.decode(errors="replace")) for k, v in message.headers)
         async with self.db.transaction() as session:
             await session.execute(
@@ -211,7 +243,7 @@ class EventConsumer:
                 await self.apply(envelope, handler)
             except Exception as exc:
                 failed += 1
-                log.warning("replay of dead letter %s failed: %s", row.id, exc)
+                log.warning("replay of dead letter %s failed: %s", row.id, type(exc).__name__)
                 continue
             replayed += 1
             async with self.db.transaction() as session:
