@@ -161,8 +161,10 @@ class Database:
         else:
             connect_args["server_settings"] = {"search_path": schema, "application_name": f"jusou-{schema}"}
             engine_args.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        # hide_parameters: a driver error quotes its SQL in logs and tracebacks, never the values bound
+        # to it (a name, an address: personal data).
         self.engine: AsyncEngine = create_async_engine(
-            url, echo=echo, connect_args=connect_args, **engine_args
+            url, echo=echo, connect_args=connect_args, hide_parameters=True, **engine_args
         )
         if self.is_sqlite:
             _configure_sqlite(self.engine)
