@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, Unpack
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -33,34 +34,32 @@ from shared.pagination import Ordering, SortKey
 # Counting a very common gram's postings would cost more than the search: counts stop here.
 RARITY_CAP = 1000
 Posting = ResourcePosting
-ANY_PART = [int(p) for p in Part]
-IN_NAME = [int(Part.EXACT), int(Part.PREFIX), int(Part.NAME)]
-# A walk selects the (sort key, id) of entries, in result order.
-Walk = Select[str, str]
+ANY_PART = tuple(int(p) for p in Part)
+IN_NAME = (int(Part.EXACT), int(Part.PREFIX), int(Part.NAME))
+# A walk selects the (sort key, id) of entries, in result order; a page adds their rank.
+Walk = Select[Unpack[tuple[Any, ...]]]
 
 
 def ordering(query: str) -> Ordering:
     """The order of one query's results: a cursor of another query's list is not one of this one's."""
     return Ordering(
         f"resources:q:{query}",
-        SortKey(literal(0), int, name="rank"),
+        SortKey(literal_column("0"), int, name="rank"),
         SortKey(Posting.sort_key, str),
         SortKey(Posting.resource_id, str),
     )
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """How one query is read: the gram walked for the contains ranks and the one checked beside it."""
+class _Shape:
+    """What a statement's form depends on; everything else is a bound parameter, so a statement of
+    a shape is built (and compiled) once."""
 
-    tenant_id: str
-    query: str
-    walked: str
-    second: str | None = None
-
-    @property
-    def short(self) -> bool:
-        return len(self.query) <= 2
+    short: bool  # a query of one or two characters: the query is the gram walked
+    ranks: tuple[Part, ...]
+    after: Part | None  # the rank the cursor stands in: read after its (sort key, id)
+    second: bool = False  # a longer query with a second gram to check
+    postgresql: bool = False  # entry ids made to compare byte by byte, as the postings' do
 
 
 async def search(
@@ -74,16 +73,30 @@ async def search(
 ) -> tuple[list[Resource], str | None]:
     order = ordering(query)
     position = order.decode(cursor) if cursor is not None else None
-    plan = await _plan(session, tenant_id, query)
-    if plan is None:
-        return [], None
+    values: dict[str, Any] = {"tenant": tenant_id, "query": query, "head": query[:2], "walked": query}
+    values.update(prefix=_like(query, "", "%"), contains=_like(query, "%", "%"))
+    if position is not None:
+        values.update(after_key=position[1], after_id=position[2])
+    second = False
+    if len(query) > 2:
+        rarest = await _rarest(session, tenant_id, query)
+        if not rarest:
+            return [], None
+        values["walked"] = rarest[0]
+        values["second"] = rarest[1] if len(rarest) > 1 else None
+        second = len(rarest) > 1
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    connection = await session.connection()
     found: list[tuple[int, str, str]] = []
-    for part in Part:
-        if position is not None and part < position[0]:
+    for stage in _stages(len(query) <= 2):
+        ranks = tuple(r for r in stage if position is None or r >= position[0])
+        if not ranks:
             continue
-        after = (position[1], position[2]) if position is not None and part == position[0] else None
-        walk = _walk(plan, part, list(conditions), after, limit + 1 - len(found))
-        found.extend((int(part), key, rid) for key, rid in (await session.execute(walk)).all())
+        after = Part(position[0]) if position is not None and position[0] in ranks else None
+        shape = _Shape(len(query) <= 2, ranks, after, second, postgresql)
+        statement = _statement(shape) if not conditions else _build(shape, list(conditions))
+        rows = await connection.execute(statement, {**values, "limit": limit + 1 - len(found)})
+        found.extend((rank, key, rid) for rank, key, rid in rows.all())
         if len(found) > limit:
             break
     page = found[:limit]
@@ -91,112 +104,150 @@ async def search(
     return await _load(session, [rid for _, _, rid in page]), next_cursor
 
 
-async def _plan(session: AsyncSession, tenant_id: str, query: str) -> _Plan | None:
-    """A longer query's bigrams by their postings (counted up to RARITY_CAP), rarest first; None when
-    one has none, since then nothing can match."""
-    if len(query) <= 2:
-        return _Plan(tenant_id, query, query)
+def _stages(short: bool) -> list[tuple[Part, ...]]:
+    """The ranks read by one statement each. A short query's walks are exact (each reads at most the
+    page), so all four at once; a longer query's walk of the other text would confirm and drop every
+    entry the name ranks hold, so it is read only when those leave the page short."""
+    if short:
+        return [tuple(Part)]
+    return [(Part.EXACT, Part.PREFIX, Part.NAME), (Part.OTHER,)]
+
+
+def _like(query: str, before: str, after: str) -> str:
+    escaped = query.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"{before}{escaped}{after}"
+
+
+async def _rarest(session: AsyncSession, tenant_id: str, query: str) -> list[str]:
+    """A longer query's bigrams by their postings (counted up to RARITY_CAP), rarest first; empty
+    when one has none, since then nothing can match."""
     grams = postings.query_grams(query)
-    counts = [
-        select(func.count())
-        .select_from(
-            select(Posting.resource_id)
-            .where(Posting.tenant_id == tenant_id, Posting.gram == g)
-            .limit(RARITY_CAP)
-            .subquery()
-        )
-        .scalar_subquery()
-        for g in grams
-    ]
-    row = (await session.execute(select(*counts))).one()
+    values = {"tenant": tenant_id, **{f"g{i}": g for i, g in enumerate(grams)}}
+    row = (await (await session.connection()).execute(_counting(len(grams)), values)).one()
     if min(row) == 0:
-        return None
-    rarest = [g for _, g in sorted(zip(row, grams, strict=True))]
-    return _Plan(tenant_id, query, rarest[0], rarest[1] if len(rarest) > 1 else None)
+        return []
+    return [g for _, g in sorted(zip(row, grams, strict=True))]
 
 
-def _walk(
-    plan: _Plan, part: Part, conditions: list[Any], after: tuple[str, str] | None, limit: int
-) -> Walk:
-    """The (sort key, id) of the entries of one rank, in result order, at most `limit`."""
-    if plan.short:
-        return _arm(plan, plan.query, part, [], conditions, after, limit, beside=None)
-    query = plan.query
+@lru_cache(maxsize=16)
+def _counting(grams: int) -> Walk:
+    return select(
+        *(
+            select(func.count())
+            .select_from(
+                select(Posting.resource_id)
+                .where(Posting.tenant_id == bindparam("tenant"), Posting.gram == bindparam(f"g{i}"))
+                .limit(RARITY_CAP)
+                .subquery()
+            )
+            .scalar_subquery()
+            for i in range(grams)
+        )
+    )
+
+
+@lru_cache(maxsize=64)
+def _statement(shape: _Shape) -> Walk:
+    """A shape's statement with no other filters: built once."""
+    return _build(shape, [])
+
+
+def _build(shape: _Shape, conditions: list[Any]) -> Walk:
+    """The entries of the shape's ranks as (rank, sort key, id), in result order, at most :limit."""
+    walks = [
+        select(literal_column(str(int(rank))).label("rank"), *_walk(shape, rank, conditions).subquery().c)
+        for rank in shape.ranks
+    ]
+    merged = (walks[0] if len(walks) == 1 else union_all(*walks)).subquery()
+    ordered: Walk = select(*merged.c).order_by(*merged.c).limit(bindparam("limit"))
+    return ordered
+
+
+def _walk(shape: _Shape, rank: Part, conditions: list[Any]) -> Walk:
+    """The (sort key, id) of the entries of one rank, in result order, at most :limit."""
+    after = shape.after == rank
+    if shape.short:
+        return _arm(shape, "walked", rank, [], conditions, after, beside=None)
     name, reading, other = Resource.search_name, Resource.search_reading, Resource.search_text
-    in_name = or_(name.contains(query, autoescape=True), reading.contains(query, autoescape=True))
-    if part is Part.EXACT:
-        return _exact(plan, conditions, after, limit)
-    if part is Part.PREFIX:
-        verify = [name.startswith(query, autoescape=True), name != query]
-        return _arm(plan, query[:2], Part.PREFIX, verify, conditions, after, limit, beside=IN_NAME)
-    if part is Part.NAME:
-        verify = [in_name, ~name.startswith(query, autoescape=True)]
-        arms = [_arm(plan, plan.walked, p, verify, conditions, after, limit, beside=IN_NAME) for p in IN_NAME]
-        return _union(arms, limit)
-    verify = [other.contains(query, autoescape=True), ~in_name]
-    arms = [_arm(plan, plan.walked, p, verify, conditions, after, limit, beside=ANY_PART) for p in ANY_PART]
-    return _union(arms, limit)
+    contains: Any = bindparam("contains")
+    prefix: Any = bindparam("prefix")
+    in_name = or_(name.like(contains, escape="/"), reading.like(contains, escape="/"))
+    if rank is Part.EXACT:
+        return _exact(shape, conditions, after)
+    if rank is Part.PREFIX:
+        verify = [name.like(prefix, escape="/"), name != bindparam("query")]
+        return _arm(shape, "head", Part.PREFIX, verify, conditions, after, beside=IN_NAME)
+    if rank is Part.NAME:
+        verify = [in_name, ~name.like(prefix, escape="/")]
+        return _union([_arm(shape, "walked", p, verify, conditions, after, beside=IN_NAME) for p in IN_NAME])
+    verify = [other.like(contains, escape="/"), ~in_name]
+    return _union([_arm(shape, "walked", p, verify, conditions, after, beside=ANY_PART) for p in ANY_PART])
 
 
 def _arm(
-    plan: _Plan,
+    shape: _Shape,
     gram: str,
-    part: Part | int,
+    part: int,
     verify: list[Any],
     conditions: list[Any],
-    after: tuple[str, str] | None,
-    limit: int,
+    after: bool,
     *,
-    beside: list[int] | None,
+    beside: tuple[int, ...] | None,
 ) -> Walk:
-    """One walk of the postings (tenant, gram, part) in result order, kept where the entry passes
+    """One walk of the postings (tenant, :gram, part) in result order, kept where the entry passes
     (and, for a longer query, where it posts the second gram too, in one of the parts `beside`)."""
-    walk = select(Posting.sort_key, Posting.resource_id).where(
-        Posting.tenant_id == plan.tenant_id, Posting.gram == gram, Posting.part == int(part)
+    walk: Walk = select(Posting.sort_key, Posting.resource_id).where(
+        Posting.tenant_id == bindparam("tenant"), Posting.gram == bindparam(gram), Posting.part == int(part)
     )
     if verify or conditions:
         walk = walk.join(Resource, Resource.id == Posting.resource_id).where(*verify, *conditions)
-    if after is not None:
-        walk = walk.where(tuple_(Posting.sort_key, Posting.resource_id) > tuple_(*after))
-    if plan.second is not None and beside is not None:
+    if after:
+        key = tuple_(bindparam("after_key"), bindparam("after_id"))
+        walk = walk.where(tuple_(Posting.sort_key, Posting.resource_id) > key)
+    if shape.second and beside is not None:
         # Every part listed (not left open), so each check is a few seeks of the primary key.
         second = aliased(ResourcePosting)
         walk = walk.where(
             select(second.gram)
             .where(
-                second.tenant_id == plan.tenant_id,
-                second.gram == plan.second,
+                second.tenant_id == bindparam("tenant"),
+                second.gram == bindparam("second"),
                 second.part.in_(beside),
                 second.sort_key == Posting.sort_key,
                 second.resource_id == Posting.resource_id,
             )
             .exists()
         )
-    return walk.order_by(Posting.sort_key, Posting.resource_id).limit(limit)
-
-
-def _exact(plan: _Plan, conditions: list[Any], after: tuple[str, str] | None, limit: int) -> Walk:
-    """A longer query as the whole folded name, through the index on it."""
-    walk = select(Resource.sort_key, Resource.id).where(
-        Resource.tenant_id == plan.tenant_id,
-        Resource.search_name == plan.query,
-        Resource.status == "active",
-        *conditions,
-    )
-    if after is not None:
-        walk = walk.where(tuple_(Resource.sort_key, Resource.id) > tuple_(*after))
-    ordered: Walk = walk.order_by(Resource.sort_key, Resource.id).limit(limit)
+    ordered: Walk = walk.order_by(Posting.sort_key, Posting.resource_id).limit(bindparam("limit"))
     return ordered
 
 
-def _union(arms: list[Walk], limit: int) -> Walk:
-    """Walks merged into result order (each already stops at `limit`)."""
+def _exact(shape: _Shape, conditions: list[Any], after: bool) -> Walk:
+    """A longer query as the whole folded name, through the index on it."""
+    rid = Resource.id.collate("C") if shape.postgresql else Resource.id
+    walk: Walk = select(Resource.sort_key.label("sort_key"), rid.label("resource_id")).where(
+        Resource.tenant_id == bindparam("tenant"),
+        Resource.search_name == bindparam("query"),
+        Resource.status == "active",
+        *conditions,
+    )
+    if after:
+        walk = walk.where(
+            tuple_(Resource.sort_key, rid) > tuple_(bindparam("after_key"), bindparam("after_id"))
+        )
+    ordered: Walk = walk.order_by(Resource.sort_key, rid).limit(bindparam("limit"))
+    return ordered
+
+
+def _union(arms: list[Walk]) -> Walk:
+    """Walks merged into result order (each already stops at :limit)."""
     merged = union_all(*(select(*arm.subquery().c) for arm in arms)).subquery()
-    ordered: Walk = select(*merged.c).order_by(*merged.c).limit(limit)
+    ordered: Walk = select(*merged.c).order_by(*merged.c).limit(bindparam("limit"))
     return ordered
 
 
 async def _load(session: AsyncSession, ids: list[str]) -> list[Resource]:
+    """The entries themselves, in the page's order (through the session: scoped to the tenant)."""
     if not ids:
         return []
     rows = await session.scalars(select(Resource).where(Resource.id.in_(ids)))
