@@ -28,3 +28,11 @@ async def test_the_referring_window_becomes_the_first_party_of_each_case(databas
         await data_migrations.the_referring_window_becomes_the_first_party_of_each_case(db)
     finally:
         await db.dispose()
+
+
+async def test_the_existing_directory_entries_get_their_postings(database_url: str) -> None:
+    db = Database(database_url, schema="directory")
+    try:
+        await data_migrations.the_existing_entries_get_their_postings(db)
+    finally:
+        await db.dispose()

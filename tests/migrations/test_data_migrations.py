@@ -31,3 +31,11 @@ async def test_the_referring_window_becomes_the_first_party_of_each_case(tmp_pat
         await data_migrations.the_referring_window_becomes_the_first_party_of_each_case(db)
     finally:
         await db.dispose()
+
+
+async def test_the_existing_directory_entries_get_their_postings(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'directory.sqlite'}", schema="directory")
+    try:
+        await data_migrations.the_existing_entries_get_their_postings(db)
+    finally:
+        await db.dispose()
