@@ -104,7 +104,8 @@ class ResourcePosting(Base):
     gram: Mapped[str] = mapped_column(String(2))
     part: Mapped[int] = mapped_column(SmallInteger)
     sort_key: Mapped[str] = mapped_column(SortKeyText)
-    resource_id: Mapped[str] = mapped_column(SortKeyText)
+    # As the entry's own id, so that joining the two is a lookup of the entry's primary key.
+    resource_id: Mapped[str] = mapped_column(String(120))
 
 
 class ResourceArea(Base):

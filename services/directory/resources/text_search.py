@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +37,7 @@ Posting = ResourcePosting
 ANY_PART = tuple(int(p) for p in Part)
 IN_NAME = (int(Part.EXACT), int(Part.PREFIX), int(Part.NAME))
 # A walk selects the (sort key, id) of entries, in result order; a page adds their rank.
-Walk = Select[Unpack[tuple[Any, ...]]]
+Walk = Select[*tuple[Any, ...]]
 
 
 def ordering(query: str) -> Ordering:
@@ -59,7 +59,6 @@ class _Shape:
     ranks: tuple[Part, ...]
     after: Part | None  # the rank the cursor stands in: read after its (sort key, id)
     second: bool = False  # a longer query with a second gram to check
-    postgresql: bool = False  # entry ids made to compare byte by byte, as the postings' do
 
 
 async def search(
@@ -77,6 +76,11 @@ async def search(
     values.update(prefix=_like(query, "", "%"), contains=_like(query, "%", "%"))
     if position is not None:
         values.update(after_key=position[1], after_id=position[2])
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        # The statements are few and their plans never depend on the values (a walk of the primary
+        # key, entries by theirs): plan each once per connection, not at every search.
+        await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
     second = False
     if len(query) > 2:
         rarest = await _rarest(session, tenant_id, query)
@@ -85,15 +89,13 @@ async def search(
         values["walked"] = rarest[0]
         values["second"] = rarest[1] if len(rarest) > 1 else None
         second = len(rarest) > 1
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    connection = await session.connection()
     found: list[tuple[int, str, str]] = []
     for stage in _stages(len(query) <= 2):
         ranks = tuple(r for r in stage if position is None or r >= position[0])
         if not ranks:
             continue
         after = Part(position[0]) if position is not None and position[0] in ranks else None
-        shape = _Shape(len(query) <= 2, ranks, after, second, postgresql)
+        shape = _Shape(len(query) <= 2, ranks, after, second)
         statement = _statement(shape) if not conditions else _build(shape, list(conditions))
         rows = await connection.execute(statement, {**values, "limit": limit + 1 - len(found)})
         found.extend((rank, key, rid) for rank, key, rid in rows.all())
@@ -224,7 +226,7 @@ def _arm(
 
 def _exact(shape: _Shape, conditions: list[Any], after: bool) -> Walk:
     """A longer query as the whole folded name, through the index on it."""
-    rid = Resource.id.collate("C") if shape.postgresql else Resource.id
+    rid = Resource.id
     walk: Walk = select(Resource.sort_key.label("sort_key"), rid.label("resource_id")).where(
         Resource.tenant_id == bindparam("tenant"),
         Resource.search_name == bindparam("query"),

@@ -123,7 +123,7 @@ postings = sa.table(
     sa.column("gram", sa.String),
     sa.column("part", sa.SmallInteger),
     sa.column("sort_key", sa.Text),
-    sa.column("resource_id", sa.Text),
+    sa.column("resource_id", sa.String),
 )
 
 
@@ -162,7 +162,7 @@ def upgrade() -> None:
         sa.Column("gram", sa.String(length=2), nullable=False),
         sa.Column("part", sa.SmallInteger(), nullable=False),
         sa.Column("sort_key", SortKeyText, nullable=False),
-        sa.Column("resource_id", SortKeyText, nullable=False),
+        sa.Column("resource_id", sa.String(length=120), nullable=False),
         sa.PrimaryKeyConstraint(
             "tenant_id", "gram", "part", "sort_key", "resource_id", name=op.f("pk_resource_postings")
         ),
