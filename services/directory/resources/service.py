@@ -22,6 +22,7 @@ from services.directory.resources.models import (
     ResourceVersion,
 )
 from services.directory.resources.schemas import OrganisationIn, ResourceIn, ResourceOut, ScheduleIn
+from services.directory.resources.sql import through_no_index
 from shared.db import new_id
 from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, Text
 from shared.events.catalog import ResourcePublished, ResourceRetired, ResourceUpdated
@@ -443,17 +444,21 @@ BY_READING = Ordering("resources", SortKey(Resource.name_kana, str), SortKey(Res
 def _covers(tenant_id: str, *areas: str) -> Any:
     """Places covering one of the districts: named for it (or a part of it), or covering the whole
     municipality (with no districts given, only those)."""
-    named = select(ResourceArea.resource_id).where(
-        ResourceArea.tenant_id == tenant_id,
-        or_(
-            false(),
-            *(or_(ResourceArea.name == a, ResourceArea.name.startswith(a, autoescape=True)) for a in areas),
-        ),
+    # Asked of each entry as the list is walked in its order (a lookup of the entry's areas), not a
+    # list of every covering place built first.
+    named = (or_(ResourceArea.name == a, ResourceArea.name.startswith(a, autoescape=True)) for a in areas)
+    return (
+        select(ResourceArea.resource_id)
+        .where(
+            ResourceArea.resource_id == through_no_index(Resource.id),
+            ResourceArea.tenant_id == tenant_id,
+            or_(
+                ResourceArea.kind == "municipality",
+                *named,
+            ),
+        )
+        .exists()
     )
-    whole = select(ResourceArea.resource_id).where(
-        ResourceArea.tenant_id == tenant_id, ResourceArea.kind == "municipality"
-    )
-    return or_(Resource.id.in_(named), Resource.id.in_(whole))
 
 
 def _open(tenant_id: str, day: date, at: time | None) -> Any:
@@ -478,7 +483,8 @@ def _open(tenant_id: str, day: date, at: time | None) -> Any:
         hhmm = at.strftime("%H:%M")
         rule.append(or_(o.opens_at.is_(None), o.opens_at <= hhmm))
         rule.append(or_(o.closes_at.is_(None), o.closes_at > hhmm))
-    return Resource.id.in_(select(o.resource_id).where(*rule))
+    # Asked of each entry as the list is walked (a lookup of its rules), as `_covers` is.
+    return select(o.id).where(o.resource_id == through_no_index(Resource.id), *rule).exists()
 
 
 async def record_organisation(

@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased
 from services.directory.resources import postings
 from services.directory.resources.models import Resource, ResourcePosting
 from services.directory.resources.postings import Part
+from services.directory.resources.sql import through_no_index
 from shared.pagination import Ordering, SortKey
 
 # Counting a very common gram's postings would cost more than the search: counts stop here.
@@ -202,7 +203,9 @@ def _arm(
         Posting.tenant_id == bindparam("tenant"), Posting.gram == bindparam(gram), Posting.part == int(part)
     )
     if verify or conditions:
-        walk = walk.join(Resource, Resource.id == Posting.resource_id).where(*verify, *conditions)
+        # Walked in result order from the postings; the entry is looked up by its primary key.
+        walk = walk.join(Resource, Resource.id == through_no_index(Posting.resource_id))
+        walk = walk.where(*verify, *conditions)
     if after:
         key = tuple_(bindparam("after_key"), bindparam("after_id"))
         walk = walk.where(tuple_(Posting.sort_key, Posting.resource_id) > key)
