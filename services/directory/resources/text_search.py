@@ -202,10 +202,6 @@ def _arm(
     walk: Walk = select(Posting.sort_key, Posting.resource_id).where(
         Posting.tenant_id == bindparam("tenant"), Posting.gram == bindparam(gram), Posting.part == int(part)
     )
-    if verify or conditions:
-        # Walked in result order from the postings; the entry is looked up by its primary key.
-        walk = walk.join(Resource, Resource.id == through_no_index(Posting.resource_id))
-        walk = walk.where(*verify, *conditions)
     if after:
         key = tuple_(bindparam("after_key"), bindparam("after_id"))
         walk = walk.where(tuple_(Posting.sort_key, Posting.resource_id) > key)
@@ -213,18 +209,25 @@ def _arm(
         # Every part listed (not left open), so each check is a few seeks of the primary key.
         second = aliased(ResourcePosting)
         walk = walk.where(
-            select(second.gram)
-            .where(
+            _asked(
                 second.tenant_id == bindparam("tenant"),
                 second.gram == bindparam("second"),
                 second.part.in_(beside),
                 second.sort_key == Posting.sort_key,
                 second.resource_id == Posting.resource_id,
             )
-            .exists()
         )
+    if verify or conditions:
+        walk = walk.where(_asked(Resource.id == through_no_index(Posting.resource_id), *verify, *conditions))
     ordered: Walk = walk.order_by(Posting.sort_key, Posting.resource_id).limit(bindparam("limit"))
     return ordered
+
+
+def _asked(*criteria: Any) -> ColumnElement[bool]:
+    """Whether a row meeting the criteria exists, asked of each posting as the walk reaches it. A
+    scalar subquery rather than EXISTS: PostgreSQL would turn EXISTS into a join it may plan as a
+    hash of every candidate, sorted, where walking the postings in order stops at the page size."""
+    return select(literal_column("1")).where(*criteria).limit(1).scalar_subquery() == 1
 
 
 def _exact(shape: _Shape, conditions: list[Any], after: bool) -> Walk:
