@@ -45,6 +45,9 @@ WORDS = [
     "Ａ",
     "の",
     "ー",
+    "50%",  # LIKE's wildcards and the escape character, matched as themselves
+    "a_b",
+    "/",
 ]
 KANA = ["ア", "カ", "コ", "ド", "モ", "サ", "ロ", "ン", "ー", " "]
 
