@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import random
 import statistics
 import tempfile
@@ -237,8 +238,10 @@ async def _copy_sqlite(conn: AsyncConnection, schema: str, rows: list[Posting]) 
     for pragma in ("journal_mode=DELETE", "synchronous=OFF", "cache_size=-400000"):
         await driver.execute(f"PRAGMA {pragma}")
     await driver.execute("BEGIN")  # the connection is in autocommit mode (shared.db)
+    cursor = driver.cursor()  # aiosqlite's is awaited; a driver running sqlite3 inline hands it over
+    cursor = await cursor if inspect.isawaitable(cursor) else cursor
     for start in range(0, len(rows), 200_000):
-        await driver.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)", rows[start : start + 200_000])
+        await cursor.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)", rows[start : start + 200_000])
     await driver.execute("COMMIT")
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-2000"):
         await driver.execute(f"PRAGMA {pragma}")
