@@ -19,6 +19,15 @@ def to_katakana(value: str) -> str:
     )
 
 
+_SPACE = re.compile(r"\s+")
+
+
+def fold(value: str) -> str:
+    """How search compares text: NFKC, hiragana to katakana, lower case, no spaces at all. Stored
+    text and queries are folded by this one function, so 「子ども」 finds 子ども and ｺﾄﾞﾓ finds こども."""
+    return _SPACE.sub("", to_katakana(value)).lower()
+
+
 def normalize_kana_reading(value: str) -> str | None:
     """A フリガナ in full-width katakana with single spaces, or None if it is not a kana reading."""
     folded = re.sub(r"[\s\u3000]+", " ", to_katakana(value)).strip()

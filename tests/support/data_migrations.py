@@ -240,10 +240,93 @@ async def a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it(d
     assert linked[3].prev_hash == prev  # chained onto the old head
 
 
+async def the_existing_entries_get_their_postings(db: Database) -> None:
+    """Entries written before the ordered postings: the revision folds their texts, builds the
+    postings of the active ones, and search finds them by name, reading and description."""
+    from services.directory.resources.service import SearchFilters, search_resources
+    from shared.auth.policy import DataScope, Reach
+
+    migrations = definition_of("directory").migrations
+    await upgrade(db, migrations, "0005_audit_sequencer")
+    await _insert(
+        db,
+        "INSERT INTO organizations (id, tenant_id, name, name_kana, kind, created_at) "
+        "VALUES ('052124-shakyo', '052124', '大仙市社会福祉協議会', NULL, 'social_welfare_council', :t)",
+        [{"t": T0}],
+    )
+    resource_sql = (
+        "INSERT INTO resources (id, tenant_id, organization_id, name, name_kana, kind, field, "
+        "description, phones, areas, accepts, schedules, status, search_text, version, created_at, "
+        "updated_at, updated_by) "
+        "VALUES (:id, '052124', '052124-shakyo', :name, :kana, 'participation_host', 'other', :description, "
+        "'[]', :areas, '{}', '[]', :status, 'old', 1, :t, :t, 'seed')"
+    )
+    areas = json.dumps([{"kind": "other", "name": "大曲地域"}], ensure_ascii=False)
+    await _insert(
+        db,
+        resource_sql,
+        [
+            {
+                "id": "052124-sanka",
+                "name": "参加支援事業",
+                "kana": "サンカシエンジギョウ",
+                "description": "想定される受け入れ先：就労継続支援B型事業所",
+                "areas": areas,
+                "status": "active",
+                "t": T0,
+            },
+            {
+                "id": "052124-old",
+                "name": "参加の場（廃止）",
+                "kana": "サンカノバ",
+                "description": "B型",
+                "areas": "[]",
+                "status": "retired",
+                "t": T0,
+            },
+        ],
+    )
+
+    await upgrade(db, migrations)
+
+    async with db.engine.connect() as conn:
+        folded = (
+            await conn.execute(
+                text(
+                    "SELECT search_name, search_reading, search_text, sort_key FROM resources WHERE id = :i"
+                ),
+                {"i": "052124-sanka"},
+            )
+        ).one()
+        posted = dict(
+            (
+                await conn.execute(
+                    text("SELECT resource_id, count(*) FROM resource_postings GROUP BY resource_id")
+                )
+            ).all()
+        )
+    assert folded[0] == "参加支援事業" and folded[1] == "サンカシエンジギョウ"
+    assert "b型" in folded[2] and "大仙市社会福祉協議会" in folded[2] and "大曲地域" in folded[2]
+    assert folded[3].isascii()
+    assert set(posted) == {"052124-sanka"}  # a retired entry is not posted
+    scope = DataScope("052124", "052124-city", Reach.tenant)
+    for query, found in [
+        ("Ｂ型", ["052124-sanka"]),
+        ("さんか", ["052124-sanka"]),
+        ("社会福祉協議会", ["052124-sanka"]),
+    ]:
+        async with db.reading(scope=scope) as session:
+            rows, _ = await search_resources(
+                session=session, tenant_id="052124", filters=SearchFilters(q=query), cursor=None, limit=20
+            )
+        assert [r.id for r in rows] == found, query
+
+
 # Each data step, and the service whose database it runs on.
 STEPS = {
     "duplicate_open_referrals_are_settled_before_the_unique_index": "intake",
     "a_withdrawal_known_on_one_case_is_applied_to_every_case_of_its_consent": "coordination",
     "the_referring_window_becomes_the_first_party_of_each_case": "coordination",
     "a_chain_written_before_the_sequencer_keeps_verifying_and_grows_by_it": "intake",
+    "the_existing_entries_get_their_postings": "directory",
 }

@@ -1,6 +1,6 @@
 """How district and place names are compared, and how an address is read. Plain functions.
 
-District names fold exactly as the directory's search folds area names (`search.normalize`: NFKC,
+District names fold exactly as the directory's search folds area names (`shared.text.fold`: NFKC,
 hiragana to katakana, lower case, no spaces), so a district found for an address is the same key the
 `area` filter matches. Town names (町名・大字・字) fold further, because addresses are typed in many
 ways: kanji numerals become digits (一丁目 = 1丁目 = １丁目), ヶ is ケ, dashes between digits are one
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.directory.resources.search import normalize
+from shared.text import fold as normalize
 
 _KANJI_DIGITS = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}

@@ -35,12 +35,20 @@ router = APIRouter(prefix="/directory/v1", tags=["directory"], dependencies=[Dep
     "/resources",
     response_model=Page[ResourceOut],
     operation_id="searchResources",
-    summary="社会資源の検索: by name or reading (any kana, any width), field, legal item, area",
+    summary="社会資源の検索: by name, reading or description (any kana, any width), field, legal item, area",
+    description=(
+        "Ranked: the whole name, a name prefix, the name or reading, then the other text (description, "
+        "program, operator, section, address, field words, areas); within a rank by reading, then id. "
+        "Pages by a keyset cursor (`next_cursor`), never by an offset."
+    ),
 )
 async def search_resources(
     work: DirectoryWork,
     q: Annotated[
-        str | None, Query(max_length=100, description="name or reading, e.g. 介護, らんらん, ﾁｲｷﾎｳｶﾂ")
+        str | None,
+        Query(
+            max_length=100, description="words of the name, reading or description, e.g. 介護, らんらん, B型"
+        ),
     ] = None,
     kind: ServiceKind | None = None,
     field: WelfareField | None = None,

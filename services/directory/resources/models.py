@@ -24,6 +24,10 @@ from services.directory.db import Base
 from shared.auth.scope import TenantScoped
 from shared.db import UTCDateTime, Versioned
 
+# Keys compared byte by byte on both databases (SQLite compares text so; PostgreSQL's "C" collation
+# does), whatever collation a PostgreSQL database was created with.
+SortKeyText = Text().with_variant(Text(collation="C"), "postgresql")
+
 
 class Organisation(TenantScoped, Base):
     """実施機関: the municipality (直営) or a commissioned operator (委託)."""
@@ -40,7 +44,10 @@ class Organisation(TenantScoped, Base):
 
 class Resource(Versioned, TenantScoped, Base):
     __tablename__ = "resources"
-    __table_args__ = (Index("ix_resources_tenant_status_name", "tenant_id", "status", "name_kana"),)
+    __table_args__ = (
+        Index("ix_resources_tenant_status_name", "tenant_id", "status", "name_kana"),
+        Index("ix_resources_search_name", "tenant_id", "search_name"),
+    )
 
     id: Mapped[str] = mapped_column(String(120), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(6))
@@ -67,25 +74,37 @@ class Resource(Versioned, TenantScoped, Base):
     accepts: Mapped[dict[str, Any]] = mapped_column(JSON)
     source: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20))  # active | retired
-    # Normalised text the search matches against (NFKC, kana folded, lower-case, no spaces).
+    # The folded text search confirms a match on (`postings.EntryText`: NFKC, kana folded, lower case,
+    # no spaces): the name, the reading, and the other text, its parts joined by newlines.
+    search_name: Mapped[str] = mapped_column(Text)
+    search_reading: Mapped[str] = mapped_column(Text)
     search_text: Mapped[str] = mapped_column(Text)
+    # The reading as `postings.sort_key` writes it: where the entry stands within a rank.
+    sort_key: Mapped[str] = mapped_column(SortKeyText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(200))
 
 
-class ResourceTerm(Base):
-    """One character of a resource's search text: finds one- and two-character words (介護, 就労)
-    that trigram indexes (pg_trgm, FTS5 trigram) cannot, the same way on PostgreSQL and SQLite."""
+class ResourcePosting(Base):
+    """One character or pair of characters of an active entry's folded text, under the best part it
+    reaches there (`postings.Part`: exact name, name prefix, name or reading, other text). Keyed so
+    that one rank of a one- or two-character query is one index range in result order; finds one-
+    and two-character words (介護, B型) that trigram indexes (pg_trgm, FTS5 trigram) cannot, the same
+    way on PostgreSQL and SQLite. Written in the transaction that writes the entry."""
 
-    __tablename__ = "resource_terms"
+    __tablename__ = "resource_postings"
     __table_args__ = (
-        PrimaryKeyConstraint("tenant_id", "gram", "resource_id"),
-        Index("ix_resource_terms_resource", "resource_id"),
+        PrimaryKeyConstraint("tenant_id", "gram", "part", "sort_key", "resource_id"),
+        Index("ix_resource_postings_resource", "resource_id"),
+        {"sqlite_with_rowid": False},
     )
 
     tenant_id: Mapped[str] = mapped_column(String(6))
-    gram: Mapped[str] = mapped_column(String(4))
+    gram: Mapped[str] = mapped_column(String(2))
+    part: Mapped[int] = mapped_column(SmallInteger)
+    sort_key: Mapped[str] = mapped_column(SortKeyText)
+    # As the entry's own id, so that joining the two is a lookup of the entry's primary key.
     resource_id: Mapped[str] = mapped_column(String(120))
 
 

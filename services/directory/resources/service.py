@@ -6,28 +6,29 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import case, delete, false, func, insert, inspect, or_, select
+from sqlalchemy import delete, false, insert, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from services.directory.db import messaging
 from services.directory.districts import service as districts
+from services.directory.resources import postings, text_search
 from services.directory.resources import schedules as opening_hours
-from services.directory.resources import search
 from services.directory.resources.models import (
     Organisation,
     Resource,
     ResourceArea,
     ResourceOpening,
-    ResourceTerm,
+    ResourcePosting,
     ResourceVersion,
 )
 from services.directory.resources.schemas import OrganisationIn, ResourceIn, ResourceOut, ScheduleIn
+from services.directory.resources.sql import through_no_index
 from shared.db import new_id
 from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, Text
 from shared.events.catalog import ResourcePublished, ResourceRetired, ResourceUpdated
 from shared.messaging.outbox import emit, emit_many
 from shared.pagination import Ordering, SortKey, keyset_page
+from shared.text import fold
 from shared.work import etag_of
 
 ResourceEvent = ResourcePublished | ResourceUpdated | ResourceRetired
@@ -91,36 +92,62 @@ def _apply(resource: Resource, data: ResourceIn, organisation: Organisation | No
     resource.areas = [a.model_dump() for a in data.areas]
     resource.schedules = [s.model_dump(mode="json") for s in data.schedules]
     resource.accepts = data.accepts.model_dump()
-    resource.search_text = search.search_text(
+    text = entry_text(data, organisation)
+    resource.search_name, resource.search_reading, resource.search_text = text.name, text.reading, text.other
+    resource.sort_key = postings.sort_key(data.name_kana)
+
+
+def entry_text(data: ResourceIn, organisation: Organisation | None) -> postings.EntryText:
+    """What search finds an entry by: its name, its reading, and every other text it has."""
+    return postings.EntryText.of(
+        data.name,
+        data.name_kana,
         [
-            data.name,
-            data.name_kana,
+            data.description,
+            data.program,
             organisation.name if organisation else None,
             organisation.name_kana if organisation else None,
-            data.program,
-            search.FIELD_WORDS[data.field],
-            " ".join(a.name for a in data.areas),
-        ]
+            data.responsible_section,
+            data.address,
+            data.schedule,
+            postings.FIELD_WORDS[data.field],
+            *(a.name for a in data.areas),
+            *data.accepts.conditions,
+            *data.accepts.accessibility,
+        ],
     )
 
 
+def _posting_rows(resource: Resource) -> list[dict[str, Any]]:
+    text = postings.EntryText(resource.search_name, resource.search_reading, resource.search_text)
+    return [
+        {
+            "tenant_id": resource.tenant_id,
+            "gram": gram,
+            "part": int(part),
+            "sort_key": resource.sort_key,
+            "resource_id": resource.id,
+        }
+        for gram, part in sorted(postings.postings(text).items())
+    ]
+
+
 async def _index(session: AsyncSession, resource: Resource) -> None:
-    await session.execute(delete(ResourceTerm).where(ResourceTerm.resource_id == resource.id))
+    await session.execute(delete(ResourcePosting).where(ResourcePosting.resource_id == resource.id))
     await session.execute(delete(ResourceArea).where(ResourceArea.resource_id == resource.id))
     await session.execute(delete(ResourceOpening).where(ResourceOpening.resource_id == resource.id))
     if resource.status != "active":
         return
     session.add_all(ResourceOpening(**row) for row in _opening_rows(resource))
-    session.add_all(
-        ResourceTerm(tenant_id=resource.tenant_id, gram=g, resource_id=resource.id)
-        for g in sorted(search.grams(resource.search_text))
-    )
+    rows = _posting_rows(resource)
+    for start in range(0, len(rows), BULK_BATCH):
+        await session.execute(insert(ResourcePosting.__table__), rows[start : start + BULK_BATCH])
     session.add_all(
         ResourceArea(
             tenant_id=resource.tenant_id,
             resource_id=resource.id,
             kind=a["kind"],
-            name=search.normalize(a["name"]),
+            name=fold(a["name"]),
         )
         for a in {a["name"]: a for a in resource.areas}.values()
     )
@@ -185,7 +212,7 @@ _COLUMNS = [(a.key, a.columns[0].key) for a in inspect(Resource).column_attrs]
 
 def snapshot(resource: Resource) -> dict[str, Any]:
     """The entry as a history version keeps it, by attribute name."""
-    skip = {"search_text"}
+    skip = {"search_name", "search_reading", "search_text", "sort_key"}
     return {key: _jsonable(getattr(resource, key)) for key, _ in _COLUMNS if key not in skip}
 
 
@@ -238,7 +265,7 @@ async def publish_many(
         else {}
     )
     resources: list[dict[str, Any]] = []
-    terms: list[dict[str, Any]] = []
+    posted: list[dict[str, Any]] = []
     areas: list[dict[str, Any]] = []
     openings: list[dict[str, Any]] = []
     versions: list[dict[str, Any]] = []
@@ -261,16 +288,13 @@ async def publish_many(
         _apply(resource, data, organisation)
         row = {column: getattr(resource, key) for key, column in _COLUMNS}
         resources.append(row)
-        terms.extend(
-            {"tenant_id": tenant_id, "gram": g, "resource_id": resource.id}
-            for g in search.grams(resource.search_text)
-        )
+        posted.extend(_posting_rows(resource))
         areas.extend(
             {
                 "tenant_id": tenant_id,
                 "resource_id": resource.id,
                 "kind": a["kind"],
-                "name": search.normalize(a["name"]),
+                "name": fold(a["name"]),
             }
             for a in {a["name"]: a for a in resource.areas}.values()
         )
@@ -289,7 +313,7 @@ async def publish_many(
         events.append(_resource_event("published", resource, organisation, now))
     for table, rows in (
         (Resource.__table__, resources),
-        (ResourceTerm.__table__, terms),
+        (ResourcePosting.__table__, posted),
         (ResourceArea.__table__, areas),
         (ResourceOpening.__table__, openings),
         (ResourceVersion.__table__, versions),
@@ -375,11 +399,25 @@ class SearchFilters:
 async def search_resources(
     *, session: AsyncSession, tenant_id: str, filters: SearchFilters, cursor: str | None, limit: int
 ) -> tuple[list[Resource], str | None]:
-    """Ranked: whole name, name prefix, name or reading, then other text; then by reading."""
-    conditions: list[Any] = []
-    ordering = BY_READING
+    """With a query: ranked (whole name, name prefix, name or reading, other text), then by reading
+    (`text_search`). Without one: by reading. Both page by a keyset cursor."""
+    conditions = await _filter_conditions(session, tenant_id, filters)
+    # An empty or blank query is no text filter: the list by the other filters.
+    query = postings.folded_query(filters.q) if filters.q else None
+    if query is not None:
+        # Only active entries are posted: a retired one is found by the other filters only.
+        return await text_search.search(
+            session, tenant_id=tenant_id, query=query, conditions=conditions, cursor=cursor, limit=limit
+        )
     if not filters.include_retired:
         conditions.append(Resource.status == "active")
+    return await keyset_page(
+        session, select(Resource).where(*conditions), BY_READING, cursor=cursor, limit=limit
+    )
+
+
+async def _filter_conditions(session: AsyncSession, tenant_id: str, filters: SearchFilters) -> list[Any]:
+    conditions: list[Any] = []
     for column, value in (
         (Resource.kind, filters.kind),
         (Resource.field, filters.field),
@@ -389,71 +427,38 @@ async def search_resources(
         if value is not None:
             conditions.append(column == value)
     if filters.area is not None:
-        conditions.append(_covers(tenant_id, search.normalize(filters.area)))
+        conditions.append(_covers(tenant_id, fold(filters.area)))
     if filters.address is not None:
         keys = await districts.district_keys_at(session=session, tenant_id=tenant_id, address=filters.address)
         conditions.append(_covers(tenant_id, *keys))
     if filters.open_on is not None:
         conditions.append(_open(tenant_id, filters.open_on, filters.open_at))
-    # An empty or blank query is no text filter: the list by the other filters.
-    terms = search.query_terms(filters.q) if filters.q else None
-    query = select(Resource)
-    if terms is not None:
-        rarest = await _rarest_grams(session, tenant_id, terms)
-        if not rarest:
-            return [], None
-        # Drive the query from the postings of the query's rarest characters (joined, so the
-        # planner starts there instead of scanning the tenant's resources), then confirm the
-        # whole query as a substring of the folded text.
-        for gram in rarest:
-            posting = aliased(ResourceTerm)
-            query = query.join(
-                posting,
-                (posting.resource_id == Resource.id)
-                & (posting.tenant_id == tenant_id)
-                & (posting.gram == gram),
-            )
-        conditions.append(Resource.search_text.contains(terms, autoescape=True))
-        name, reading = func.lower(Resource.name), Resource.name_kana
-        rank = case(
-            (name == terms, 0),
-            (name.startswith(terms, autoescape=True), 1),
-            (or_(name.contains(terms, autoescape=True), reading.contains(terms, autoescape=True)), 2),
-            else_=3,
-        )
-        ordering = _by_rank(terms, rank)
-    return await keyset_page(session, query.where(*conditions), ordering, cursor=cursor, limit=limit)
+    return conditions
 
 
-# Keyset: the cursor carries the last entry's (rank,) reading and id. Every key is NOT NULL, the id
-# unique, so entries with the same rank and reading are still in one order across pages.
+# Keyset: the cursor carries the last entry's reading and id. Every key is NOT NULL, the id unique,
+# so entries with the same reading are still in one order across pages.
 BY_READING = Ordering("resources", SortKey(Resource.name_kana, str), SortKey(Resource.id, str))
-
-
-def _by_rank(terms: str, rank: Any) -> Ordering:
-    """Ranked for these terms: a cursor of another query's ranking is not one of this list's."""
-    return Ordering(
-        f"resources:{terms}",
-        SortKey(rank, int, name="rank"),
-        SortKey(Resource.name_kana, str),
-        SortKey(Resource.id, str),
-    )
 
 
 def _covers(tenant_id: str, *areas: str) -> Any:
     """Places covering one of the districts: named for it (or a part of it), or covering the whole
     municipality (with no districts given, only those)."""
-    named = select(ResourceArea.resource_id).where(
-        ResourceArea.tenant_id == tenant_id,
-        or_(
-            false(),
-            *(or_(ResourceArea.name == a, ResourceArea.name.startswith(a, autoescape=True)) for a in areas),
-        ),
+    # Asked of each entry as the list is walked in its order (a lookup of the entry's areas), not a
+    # list of every covering place built first.
+    named = (or_(ResourceArea.name == a, ResourceArea.name.startswith(a, autoescape=True)) for a in areas)
+    return (
+        select(ResourceArea.resource_id)
+        .where(
+            ResourceArea.resource_id == through_no_index(Resource.id),
+            ResourceArea.tenant_id == tenant_id,
+            or_(
+                ResourceArea.kind == "municipality",
+                *named,
+            ),
+        )
+        .exists()
     )
-    whole = select(ResourceArea.resource_id).where(
-        ResourceArea.tenant_id == tenant_id, ResourceArea.kind == "municipality"
-    )
-    return or_(Resource.id.in_(named), Resource.id.in_(whole))
 
 
 def _open(tenant_id: str, day: date, at: time | None) -> Any:
@@ -478,29 +483,8 @@ def _open(tenant_id: str, day: date, at: time | None) -> Any:
         hhmm = at.strftime("%H:%M")
         rule.append(or_(o.opens_at.is_(None), o.opens_at <= hhmm))
         rule.append(or_(o.closes_at.is_(None), o.closes_at > hhmm))
-    return Resource.id.in_(select(o.resource_id).where(*rule))
-
-
-# Counting a very common character's postings would cost more than the search; counts stop here.
-RARITY_CAP = 2000
-
-
-async def _rarest_grams(session: AsyncSession, tenant_id: str, terms: str) -> list[str]:
-    """The two query characters with the fewest postings (counted up to RARITY_CAP); empty if one
-    has none, since then nothing can match."""
-    counted: list[tuple[int, str]] = []
-    for gram in sorted(search.grams(terms)):
-        postings = (
-            select(ResourceTerm.resource_id)
-            .where(ResourceTerm.tenant_id == tenant_id, ResourceTerm.gram == gram)
-            .limit(RARITY_CAP)
-            .subquery()
-        )
-        count = int(await session.scalar(select(func.count()).select_from(postings)) or 0)
-        if count == 0:
-            return []
-        counted.append((count, gram))
-    return [gram for _, gram in sorted(counted)[:2]]
+    # Asked of each entry as the list is walked (a lookup of its rules), as `_covers` is.
+    return select(o.id).where(o.resource_id == through_no_index(Resource.id), *rule).exists()
 
 
 async def record_organisation(
