@@ -215,8 +215,12 @@ class AuditFilters:
 async def append(session: AsyncSession, table: Table, record: AuditRecord) -> str:
     """Stage one entry, unlinked, in the caller's transaction; return its id. No lock, no head read."""
     values = _entry_values(table, record)
-    await session.execute(insert(table).values(**values))
+    # One statement per table, the values bound at execution: compiled once, then cached.
+    await session.execute(_inserts.setdefault(table, insert(table)), values)
     return str(values["id"])
+
+
+_inserts: dict[Table, Any] = {}
 
 
 async def link_pending(session: AsyncSession, table: Table, *, batch: int = 1000) -> int:
