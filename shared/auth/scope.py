@@ -8,15 +8,22 @@ are simply not there: a lookup of one answers 404, never 403.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from datetime import date, datetime
+from typing import Any, cast
 
 from sqlalchemy import MetaData, event, false
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.orm.interfaces import ORMOption
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.elements import ClauseElement, ColumnClause, ColumnElement
+from sqlalchemy.sql.selectable import TableClause
 
 from shared.auth.policy import DataScope
 from shared.db import METADATA_KEY, SCOPE_KEY
 from shared.errors import DomainError, Text
+from shared.figures import JST
 
 
 class TenantScoped:
@@ -26,7 +33,9 @@ class TenantScoped:
 
     @classmethod
     def reach_criteria(cls, scope: DataScope) -> ColumnElement[bool] | None:
-        """Extra criterion for reaches narrower than the tenant; None means the whole tenant."""
+        """Extra criterion for reaches narrower than the tenant; None means the whole tenant.
+
+        A function of the scope and of Japan's date alone: it is built once per scope and day."""
         if scope.reach.value == "tenant":
             return None
         return false()
@@ -49,17 +58,51 @@ def _all_scoped_classes() -> list[type[TenantScoped]]:
     return found
 
 
-def _scoped_classes(metadata: MetaData) -> list[type[TenantScoped]]:
-    """The scoped models of one service (its metadata): a session of a service touches no other's."""
-    key = (id(metadata), len(metadata.tables))  # a model defined later adds a table: looked up again
-    found = _by_metadata.get(key)
+def _scoped_classes(metadata: MetaData | None) -> dict[str, list[type[TenantScoped]]]:
+    """The scoped models of one service (its metadata) by table name: a session of a service touches
+    no other's. A session of no known service gets every service's (two may share a table name)."""
+    key = (id(metadata), len(metadata.tables) if metadata is not None else 0)
+    found = _by_metadata.get(key)  # a model defined later adds a table: looked up again
     if found is None:
-        found = [cls for cls in _all_scoped_classes() if cls.__table__.metadata is metadata]  # type: ignore[attr-defined]
+        found = {}
+        for cls in _all_scoped_classes():
+            table = cls.__table__  # type: ignore[attr-defined]
+            if metadata is None or table.metadata is metadata:
+                found.setdefault(table.name, []).append(cls)
         _by_metadata[key] = found
     return found
 
 
-_by_metadata: dict[tuple[int, int], list[type[TenantScoped]]] = {}
+_by_metadata: dict[tuple[int, int], dict[str, list[type[TenantScoped]]]] = {}
+
+
+def tables_named_in(element: ClauseElement | Executable) -> set[str]:
+    """Every table the statement reads or writes, wherever it appears: the selected entities, a
+    join, an alias, a subquery in the WHERE clause, a column of a table not otherwise in the FROM."""
+    names: set[str] = set()
+    for part in visitors.iterate(cast(ClauseElement, element)):
+        if isinstance(part, TableClause):
+            names.add(part.name)
+        elif isinstance(part, ColumnClause) and isinstance(part.table, TableClause):
+            names.add(part.table.name)
+    return names
+
+
+def _option(cls: type[TenantScoped], scope: DataScope) -> tuple[ORMOption, frozenset[str]]:
+    return _option_of_day(cls, scope, datetime.now(JST).date())  # type: ignore[arg-type]  # classes hash
+
+
+@functools.lru_cache(maxsize=4096)
+def _option_of_day(
+    cls: type[TenantScoped], scope: DataScope, _today: date
+) -> tuple[ORMOption, frozenset[str]]:
+    """A model's criteria for one scope, and the tables they read: built once a day (a party's reach
+    ends with the day its part does), not per statement."""
+    criterion: ColumnElement[bool] = cls.tenant_id == scope.tenant_id
+    narrower = cls.reach_criteria(scope)
+    if narrower is not None:
+        criterion = criterion & narrower
+    return with_loader_criteria(cls, criterion, include_aliases=True), frozenset(tables_named_in(criterion))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -69,18 +112,24 @@ def _apply_scope(state: ORMExecuteState) -> None:
         return
     if state.is_column_load or state.is_relationship_load:
         return
-    # Only the session's own service's models (its database is its metadata's), not all five's; a
-    # session of no known service gets every scoped model's criteria.
     metadata = state.session.info.get(METADATA_KEY)
-    classes = _scoped_classes(metadata) if isinstance(metadata, MetaData) else _all_scoped_classes()
+    scoped = _scoped_classes(metadata if isinstance(metadata, MetaData) else None)
+    # The criteria of the scoped models the statement names, and of those their criteria name in
+    # turn (a case's reach reads the parties): the same criteria as attaching every model's, since
+    # a criterion only ever applies where its model appears, without the cost of the others'.
+    pending = [cls for name in tables_named_in(state.statement) for cls in scoped.get(name, ())]
     options = []
-    for cls in classes:
-        criterion: ColumnElement[bool] = cls.tenant_id == scope.tenant_id
-        narrower = cls.reach_criteria(scope)
-        if narrower is not None:
-            criterion = criterion & narrower
-        options.append(with_loader_criteria(cls, criterion, include_aliases=True))
-    state.statement = state.statement.options(*options)
+    done: set[type[TenantScoped]] = set()
+    while pending:
+        cls = pending.pop()
+        if cls in done:
+            continue
+        done.add(cls)
+        option, read = _option(cls, scope)
+        options.append(option)
+        pending.extend(cls for name in read for cls in scoped.get(name, ()))
+    if options:
+        state.statement = state.statement.options(*options)
 
 
 @event.listens_for(Session, "before_flush")
