@@ -105,7 +105,12 @@ class Ordering:
 
 
 async def keyset_page(
-    session: AsyncSession, query: Select[Any], ordering: Ordering, *, cursor: str | None, limit: int
+    session: AsyncSession,
+    query: Select[*tuple[Any, ...]],
+    ordering: Ordering,
+    *,
+    cursor: str | None,
+    limit: int,
 ) -> tuple[list[Any], str | None]:
     """One page of `query` in `ordering`, after `cursor`; and the cursor of the next page (None on
     the last). A query selecting one entity or column gives those; otherwise each row's mapping."""
@@ -133,7 +138,7 @@ async def keyset_page(
     return items, next_cursor
 
 
-def _one_entity(query: Select[Any]) -> bool:
+def _one_entity(query: Select[*tuple[Any, ...]]) -> bool:
     descriptions = query.column_descriptions
     return len(descriptions) == 1 and descriptions[0].get("entity") is not None
 

@@ -157,6 +157,20 @@ class CaseFilters:
     opened_to: datetime | None = None
 
 
+# What a list shows of a case (CaseListItem): its columns alone, not the whole record (the person,
+# the household and the consent stay unread).
+LISTED = (
+    Case.id,
+    Case.tenant_id,
+    Case.case_number,
+    Case.window_code,
+    Case.status,
+    Case.urgency,
+    Case.main_concern,
+    Case.welfare_fields,
+    Case.opened_at,
+)
+
 NEWEST_FIRST = Ordering(
     "cases", SortKey(Case.opened_at, datetime, descending=True), SortKey(Case.id, str, descending=True)
 )
@@ -164,7 +178,7 @@ NEWEST_FIRST = Ordering(
 
 async def list_cases(
     *, session: AsyncSession, filters: CaseFilters, cursor: str | None, limit: int
-) -> tuple[list[Case], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     conditions: list[Any] = []
     for column, value in (
         (Case.status, filters.status),
@@ -180,7 +194,7 @@ async def list_cases(
     if filters.opened_to is not None:
         conditions.append(Case.opened_at < filters.opened_to)
     return await keyset_page(
-        session, select(Case).where(*conditions), NEWEST_FIRST, cursor=cursor, limit=limit
+        session, select(*LISTED).where(*conditions), NEWEST_FIRST, cursor=cursor, limit=limit
     )
 
 

@@ -19,28 +19,33 @@ _LAST = date.max
 
 
 async def work_list(*, session: AsyncSession, coordinator: str) -> list[WorkItem]:
+    # The columns the list needs, not the whole records (a case carries the person).
     cases = (
-        await session.scalars(
-            select(Case).where(
+        await session.execute(
+            select(Case.id, Case.case_number, Case.status, Case.urgency, Case.opened_at, Case.cycle).where(
                 Case.lead_coordinator == coordinator, Case.status.in_([s.value for s in ACTIVE])
             )
         )
     ).all()
+    case_ids = [c.id for c in cases]
     plans = (
-        await session.scalars(
-            select(SupportPlan).where(
-                SupportPlan.case_id.in_([c.id for c in cases]),
+        await session.execute(
+            select(
+                SupportPlan.id,
+                SupportPlan.case_id,
+                SupportPlan.cycle,
+                SupportPlan.status,
+                SupportPlan.updated_at,
+                SupportPlan.monitoring_dates,
+            ).where(
+                SupportPlan.case_id.in_(case_ids),
                 SupportPlan.status.in_(("drafting", "approved", "confirmed")),
             )
         )
     ).all()
     recorded = await recorded_dates(session, [p.id for p in plans if p.status == "confirmed"])
     assessed = set(
-        (
-            await session.scalars(
-                select(Assessment.case_id).where(Assessment.case_id.in_([c.id for c in cases]))
-            )
-        ).all()
+        (await session.scalars(select(Assessment.case_id).where(Assessment.case_id.in_(case_ids)))).all()
     )
     items = []
     for case in cases:

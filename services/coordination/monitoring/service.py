@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -107,9 +108,29 @@ async def records_of(*, session: AsyncSession, case_id: str) -> list[MonitoringR
     return list(rows.all())
 
 
-async def _plans_in_force(session: AsyncSession, lead: str | None) -> list[tuple[Case, SupportPlan]]:
+@dataclass(frozen=True)
+class PlanInForce:
+    """A confirmed plan of an active case's current cycle: what the due lists need of the two."""
+
+    case_id: str
+    case_number: str
+    tenant_id: str
+    lead_coordinator: str | None
+    plan_id: str
+    monitoring_dates: list[str]
+
+
+async def _plans_in_force(session: AsyncSession, lead: str | None) -> list[PlanInForce]:
+    # The columns the lists need, not the two whole records (a case carries the person).
     query = (
-        select(Case, SupportPlan)
+        select(
+            Case.id,
+            Case.case_number,
+            Case.tenant_id,
+            Case.lead_coordinator,
+            SupportPlan.id.label("plan_id"),
+            SupportPlan.monitoring_dates,
+        )
         .join(SupportPlan, SupportPlan.case_id == Case.id)
         .where(
             SupportPlan.status == PlanStatus.confirmed.value,
@@ -119,7 +140,17 @@ async def _plans_in_force(session: AsyncSession, lead: str | None) -> list[tuple
     )
     if lead is not None:
         query = query.where(Case.lead_coordinator == lead)
-    return [(case, plan) for case, plan in (await session.execute(query)).all()]
+    return [
+        PlanInForce(
+            case_id=row.id,
+            case_number=row.case_number,
+            tenant_id=row.tenant_id,
+            lead_coordinator=row.lead_coordinator,
+            plan_id=row.plan_id,
+            monitoring_dates=row.monitoring_dates,
+        )
+        for row in await session.execute(query)
+    ]
 
 
 async def recorded_dates(session: AsyncSession, plan_ids: list[str]) -> dict[str, list[date]]:
@@ -136,20 +167,22 @@ async def recorded_dates(session: AsyncSession, plan_ids: list[str]) -> dict[str
 
 async def due(*, session: AsyncSession, lead: str | None, today: date) -> list[MonitoringDue]:
     """What is due and overdue: a coordinator's own cases, or (lead None) the whole municipality."""
-    pairs = await _plans_in_force(session, lead)
-    recorded = await recorded_dates(session, [plan.id for _, plan in pairs])
+    plans = await _plans_in_force(session, lead)
+    recorded = await recorded_dates(session, [plan.plan_id for plan in plans])
     listed = [
         MonitoringDue(
-            case_id=case.id,
-            case_number=case.case_number,
-            plan_id=plan.id,
-            lead_coordinator=case.lead_coordinator,
+            case_id=plan.case_id,
+            case_number=plan.case_number,
+            plan_id=plan.plan_id,
+            lead_coordinator=plan.lead_coordinator,
             due_on=d.due_on,
             overdue=d.overdue,
         )
-        for case, plan in pairs
+        for plan in plans
         for d in due_dates(
-            (date.fromisoformat(x) for x in plan.monitoring_dates), recorded.get(plan.id, []), today=today
+            (date.fromisoformat(x) for x in plan.monitoring_dates),
+            recorded.get(plan.plan_id, []),
+            today=today,
         )
     ]
     return sorted(listed, key=lambda m: (m.due_on, m.case_number))
@@ -161,12 +194,14 @@ async def notice_overdue(db: Database, now: datetime) -> int:
     today = now.astimezone(JST).date()
     sent = 0
     async with db.transaction() as session:
-        pairs = await _plans_in_force(session, None)
-        recorded = await recorded_dates(session, [plan.id for _, plan in pairs])
+        plans = await _plans_in_force(session, None)
+        recorded = await recorded_dates(session, [plan.plan_id for plan in plans])
         notices = OverdueNotice.__table__
-        for case, plan in pairs:
+        for plan in plans:
             for d in due_dates(
-                (date.fromisoformat(x) for x in plan.monitoring_dates), recorded.get(plan.id, []), today=today
+                (date.fromisoformat(x) for x in plan.monitoring_dates),
+                recorded.get(plan.plan_id, []),
+                today=today,
             ):
                 if not d.overdue:
                     continue
@@ -176,9 +211,9 @@ async def notice_overdue(db: Database, now: datetime) -> int:
                         notices,
                         {
                             "id": new_id(),
-                            "tenant_id": case.tenant_id,
-                            "case_id": case.id,
-                            "plan_id": plan.id,
+                            "tenant_id": plan.tenant_id,
+                            "case_id": plan.case_id,
+                            "plan_id": plan.plan_id,
                             "due_on": d.due_on,
                             "noticed_at": now,
                         },
@@ -192,9 +227,9 @@ async def notice_overdue(db: Database, now: datetime) -> int:
                     session,
                     messaging,
                     MonitoringOverdue(
-                        case_id=case.id,
-                        plan_id=plan.id,
-                        tenant_id=case.tenant_id,
+                        case_id=plan.case_id,
+                        plan_id=plan.plan_id,
+                        tenant_id=plan.tenant_id,
                         due_on=d.due_on,
                         noticed_at=now,
                     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -150,7 +150,7 @@ async def list_consultations(
     *, session: AsyncSession, filters: ConsultationFilters, cursor: str | None, limit: int
 ) -> Page[ConsultationListItem]:
     """Newest first, by (received_at, id), so pages never skip or repeat a row."""
-    query = select(Consultation)
+    query = select(*LISTED)
     conditions: list[Any] = []
     for column, value in (
         (Consultation.window_code, filters.window_code),
@@ -236,16 +236,31 @@ def to_out(consultation: Consultation, referrals: list[Referral]) -> Consultatio
     )
 
 
-def to_list_item(c: Consultation) -> ConsultationListItem:
+# What a list shows of a consultation (ConsultationListItem): its columns alone, not the whole record.
+LISTED = (
+    Consultation.id,
+    Consultation.tenant_id,
+    Consultation.window_code,
+    Consultation.received_at,
+    Consultation.channel,
+    Consultation.person_name,
+    Consultation.person_name_kana,
+    Consultation.main_concern,
+    Consultation.welfare_fields,
+    Consultation.urgency,
+)
+
+
+def to_list_item(row: Mapping[str, Any]) -> ConsultationListItem:
     return ConsultationListItem(
-        id=c.id,
-        tenant_id=c.tenant_id,
-        window_code=c.window_code,
-        received_at=c.received_at,
-        channel=Channel(c.channel),
-        person_name=c.person_name,
-        person_name_kana=c.person_name_kana,
-        main_concern=Concern(c.main_concern),
-        welfare_fields=c.welfare_fields,
-        urgency=Urgency(c.urgency),
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        window_code=row["window_code"],
+        received_at=row["received_at"],
+        channel=Channel(row["channel"]),
+        person_name=row["person_name"],
+        person_name_kana=row["person_name_kana"],
+        main_concern=Concern(row["main_concern"]),
+        welfare_fields=row["welfare_fields"],
+        urgency=Urgency(row["urgency"]),
     )
