@@ -25,7 +25,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -223,6 +223,14 @@ async def append(session: AsyncSession, table: Table, record: AuditRecord) -> st
 _inserts: dict[Table, Any] = {}
 
 
+async def append_many(session: AsyncSession, table: Table, records: Sequence[AuditRecord]) -> list[str]:
+    """Stage several entries, unlinked, in one multi-row INSERT of the caller's transaction."""
+    rows = [_entry_values(table, record) for record in records]
+    if rows:
+        await session.execute(_inserts.setdefault(table, insert(table)), rows)
+    return [str(row["id"]) for row in rows]
+
+
 async def link_pending(session: AsyncSession, table: Table, *, batch: int = 1000) -> int:
     """The sequencer: link up to `batch` committed unlinked entries into the chain, oldest first;
     return how many. One at a time per chain (the advisory lock on PostgreSQL, the write lock that
@@ -261,6 +269,12 @@ async def link_pending(session: AsyncSession, table: Table, *, batch: int = 1000
             links,
         )
     return len(links)
+
+
+async def has_unlinked(session: AsyncSession, table: Table) -> bool:
+    """Whether any committed entry waits for the sequencer (a cheap read: the partial index)."""
+    waiting = await session.execute(select(table.c.seq).where(table.c.link.is_(None)).limit(1))
+    return waiting.first() is not None
 
 
 async def link_all(session: AsyncSession, table: Table) -> int:

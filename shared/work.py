@@ -3,11 +3,12 @@
 It opens the tenant-scoped transaction and, from the operation's rule (`shared.auth.policy.Rule`),
 does what every use case of that kind needs, so that a route cannot forget it:
 
-- the audit entry: every change, in its transaction; every read of personal data, in a short write
-  transaction of its own right after the read (a read-only one, which never waits for the service's
-  writers nor holds them up), committed before the answer leaves: a crash never loses an entry for
-  data that was returned. Rows that belong with the entry (`shared.db.add_with_audit`: the record of
-  a disclosure) are written with it;
+- the audit entry: every change, in its transaction; every read of personal data, right after the
+  read (a read-only transaction, which never waits for the service's writers nor holds them up), in a
+  write transaction shared with the other reads finishing then (`shared.auth.trail.ReadTrail`, a
+  group commit), committed before the answer leaves: a crash never loses an entry for data that was
+  returned. Rows that belong with the entry (`shared.db.add_with_audit`: the record of a disclosure)
+  are written with it;
 - a create: Idempotency-Key (a retry gets the first answer again, stored with the effect);
 - an update: If-Match is required (428) and checked against the record the use case loads (412;
   an unknown record stays 404), and the answer carries the new ETag. The write itself is conditional
@@ -39,7 +40,7 @@ from starlette.responses import Response
 
 from shared import idempotency
 from shared.auth.policy import Access
-from shared.auth.trail import record
+from shared.auth.trail import ReadTrail, entry_of, record
 from shared.db import Database, deferred_rows, utcnow
 from shared.errors import FieldProblem, PreconditionRequired, StaleWrite, Text
 
@@ -98,6 +99,7 @@ class UnitOfWork:
         access: Access,
         audit_table: Table | None,
         idempotency_table: Table | None,
+        read_trail: ReadTrail | None = None,
     ) -> None:
         self.request = request
         self.response = response
@@ -105,6 +107,10 @@ class UnitOfWork:
         self.access = access
         self._audit_table = audit_table
         self._idempotency_table = idempotency_table
+        # The service's one group commit of read entries; a unit of work alone gets its own.
+        if read_trail is None and audit_table is not None:
+            read_trail = ReadTrail(db, audit_table)
+        self._read_trail = read_trail
         self._resource_id: str | None = None
         self._checked: VersionedRecord | None = None
         self._created: Response | None = None
@@ -138,9 +144,7 @@ class UnitOfWork:
                     yield session
                     staged = deferred_rows(session)
                 if self._audited:
-                    async with self.db.transaction(scope=self.access.scope) as session:
-                        session.add_all(staged)
-                        await self._finish(session, reservation)
+                    await self._commit_read_entry(staged)
                 return
             async with self.db.transaction(scope=self.access.scope) as session:
                 yield session
@@ -247,6 +251,12 @@ class UnitOfWork:
             raise UnitOfWorkMisused(f"{operation}: audited, but the service has no audit table")
         resource_id = self._resource_id if self._resource_id is not None else self._last_path_id()
         await record(session, self._audit_table, self.access, resource_id=resource_id)
+
+    async def _commit_read_entry(self, staged: list[object]) -> None:
+        if self._read_trail is None:
+            raise UnitOfWorkMisused(f"{self.access.operation}: audited, but the service has no audit table")
+        resource_id = self._resource_id if self._resource_id is not None else self._last_path_id()
+        await self._read_trail.commit(entry_of(self.access, resource_id=resource_id), staged)
 
     def _last_path_id(self) -> str | None:
         # The path names what is read or changed last: /consultations/{id}/consents/{consent_id}.
