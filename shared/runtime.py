@@ -27,12 +27,12 @@ from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import openapi, work
-from shared.audit import link_pending
+from shared.audit import has_unlinked, link_pending
 from shared.auth import scope as _tenancy  # noqa: F401  (registers the query scoping)
 from shared.auth.audit_api import audit_router
 from shared.auth.policy import Access, Authorizer, Policy, uncovered_operations
 from shared.auth.tokens import TokenVerifier
-from shared.auth.trail import record_refusal
+from shared.auth.trail import ReadTrail, record_refusal
 from shared.bus.base import Bus
 from shared.bus.memory import InProcessBus
 from shared.db import Database, database_url
@@ -88,6 +88,10 @@ def _audit_sequencer(table: Table) -> Job:
     """The service's one sequencer: links the audit entries appended since its last run."""
 
     async def link(db: Database, _now: datetime) -> int:
+        # A look first, in a read: an idle service's sequencer never takes the writer's turn.
+        async with db.reading() as session:
+            if not await has_unlinked(session, table):
+                return 0
         async with db.transaction() as session:
             return await link_pending(session, table)
 
@@ -118,6 +122,9 @@ class ServiceRuntime:
         if definition.audit_table is not None:
             jobs.append(_audit_sequencer(definition.audit_table))
         self.jobs = JobRunner(service=self.name, db=self.db, jobs=jobs, settings=settings)
+        # One group commit of its reads' audit entries per service (shared/auth/trail.py).
+        table = definition.audit_table
+        self.read_trail = ReadTrail(self.db, table) if table is not None else None
         self.housekeeper = Housekeeper(
             service=self.name,
             db=self.db,
@@ -365,6 +372,7 @@ def work_dependency(service: str, authorize: Authorizer) -> Callable[..., Awaita
             access=access,
             audit_table=runtime.definition.audit_table,
             idempotency_table=runtime.definition.idempotency_table,
+            read_trail=runtime.read_trail,
         )
 
     return get_work
