@@ -9,6 +9,7 @@ are simply not there: a lookup of one answers 404, never 403.
 from __future__ import annotations
 
 import functools
+import weakref
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -88,6 +89,20 @@ def tables_named_in(element: ClauseElement | Executable) -> set[str]:
     return names
 
 
+def _tables_of(statement: Executable) -> frozenset[str]:
+    # Statements are immutable: one built once (the FY figures') is walked once, not per run.
+    try:
+        return _walked[statement]
+    except KeyError:
+        names = _walked[statement] = frozenset(tables_named_in(statement))
+        return names
+    except TypeError:  # not weakly referable
+        return frozenset(tables_named_in(statement))
+
+
+_walked: weakref.WeakKeyDictionary[Executable, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
 def _option(cls: type[TenantScoped], scope: DataScope) -> tuple[ORMOption, frozenset[str]]:
     return _option_of_day(cls, scope, datetime.now(JST).date())  # type: ignore[arg-type]  # classes hash
 
@@ -117,7 +132,7 @@ def _apply_scope(state: ORMExecuteState) -> None:
     # The criteria of the scoped models the statement names, and of those their criteria name in
     # turn (a case's reach reads the parties): the same criteria as attaching every model's, since
     # a criterion only ever applies where its model appears, without the cost of the others'.
-    pending = [cls for name in tables_named_in(state.statement) for cls in scoped.get(name, ())]
+    pending = [cls for name in _tables_of(state.statement) for cls in scoped.get(name, ())]
     options = []
     done: set[type[TenantScoped]] = set()
     while pending:

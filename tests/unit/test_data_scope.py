@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import ForeignKey, String, delete, exists, func, select, update
+from sqlalchemy import ForeignKey, String, delete, exists, func, select, true, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -107,6 +107,11 @@ async def test_another_tenants_rows_are_not_there_in_any_shape_of_statement(db: 
         assert set(await session.scalars(through_alias)) == {"h-own"}
         counted = await session.scalar(select(func.count()).select_from(Household))
         assert counted == 2
+        # Aggregates of one row each, side by side (how the FY figures read several tables at once).
+        households = select(func.count().label("n")).select_from(Household).subquery()
+        members = select(func.count().filter(Member.name != "").label("n")).select_from(Member).subquery()
+        side_by_side = select(households.c.n, members.c.n).select_from(households).join(members, true())
+        assert (await session.execute(side_by_side)).one() == (2, 2)
 
 
 async def test_updates_and_deletes_touch_only_the_callers_tenant(db: Database) -> None:
