@@ -7,6 +7,7 @@ schema per service (selected with search_path, so table definitions carry no sch
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, MetaData, Table, TypeDecorator, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
@@ -147,7 +149,15 @@ class Database:
     """The engine and session factory of one service."""
 
     def __init__(
-        self, url: str, *, schema: str, echo: bool = False, metadata: MetaData | None = None
+        self,
+        url: str,
+        *,
+        schema: str,
+        echo: bool = False,
+        metadata: MetaData | None = None,
+        pool_size: int = 20,
+        max_overflow: int = 10,
+        ping_after_idle_seconds: float = 5.0,
     ) -> None:
         self.url = url
         self.schema = schema
@@ -160,7 +170,9 @@ class Database:
             connect_args["timeout"] = 30
         else:
             connect_args["server_settings"] = {"search_path": schema, "application_name": f"jusou-{schema}"}
-            engine_args.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # Enough kept open for the requests in flight: an overflow connection is closed on return,
+            # so a pool smaller than the load opens (TLS attempt, authentication) one per request.
+            engine_args.update(pool_size=pool_size, max_overflow=max_overflow)
         # hide_parameters: a driver error quotes its SQL in logs and tracebacks, never the values bound
         # to it (a name, an address: personal data).
         self.engine: AsyncEngine = create_async_engine(
@@ -168,6 +180,8 @@ class Database:
         )
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        else:
+            _ping_when_idle(self.engine, ping_after_idle_seconds)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         self._writer = asyncio.Lock() if self.is_sqlite else None
         read_options = {"sqlite_begin": "DEFERRED"} if self.is_sqlite else {"postgresql_readonly": True}
@@ -216,6 +230,32 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """SQLAlchemy's pre-ping, for the connections that have been idle a while only.
+
+    A ping through asyncpg is three round trips (BEGIN, a statement, ROLLBACK); before every use it
+    cost a request more than its own queries. A connection returned a moment ago is as good as the
+    answer it just carried; one idle for longer may have been cut (a restarted or failed-over
+    server, a firewall's idle timeout) and is checked. Should a dead one slip through, its error
+    invalidates the whole pool, so the next checkouts reconnect.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _taken(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < idle_seconds:
+            return  # new, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out (or opens) another.
+            raise DisconnectionError("an idle connection did not answer its ping") from exc
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -105,7 +105,12 @@ class ServiceRuntime:
         self.bus = bus
         self.name = definition.name
         self.db = Database(
-            database_url(settings, definition.name), schema=definition.name, metadata=definition.metadata
+            database_url(settings, definition.name),
+            schema=definition.name,
+            metadata=definition.metadata,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            ping_after_idle_seconds=settings.database_ping_after_idle_seconds,
         )
         self.consumer = EventConsumer(
             service=self.name,

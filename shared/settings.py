@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
     # Bulk exchange (CSV and HSDS imports of a whole directory) may send more.
     max_import_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # PostgreSQL connections per service process: kept open up to the pool size, more opened for a
+    # burst and closed after it. A connection idle longer than the ping interval is checked before
+    # it is used (a restarted or failed-over server); one in use a moment ago is not (a round trip
+    # or three saved per request).
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    database_ping_after_idle_seconds: float = Field(default=5.0, ge=0)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1)
     # How long one publish may take before the relay gives up on it and retries (a broker away).
