@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus.base import Bus, Message
-from shared.db import Database, new_id, utcnow
+from shared.db import Database, new_id, upsert, utcnow
 from shared.events.envelope import CloudEvent
 from shared.events.registry import TOLERANT, Event, dead_letter_topic, model_for
 from shared.messaging.tables import MessagingTables
@@ -162,14 +162,23 @@ class EventConsumer:
         return found.first() is not None
 
     async def _claim(self, session: AsyncSession, envelope: CloudEvent) -> bool:
-        if await self._seen(session, envelope.id):
-            return False
-        await session.execute(
-            insert(self.tables.inbox).values(
-                consumer=self.service, event_id=envelope.id, event_type=envelope.type, processed_at=utcnow()
-            )
+        """The inbox row, or nothing when the event was processed before: one statement, and the
+        primary key decides between two deliveries at the same moment."""
+        inbox = self.tables.inbox
+        claimed = await session.execute(
+            upsert(
+                session,
+                inbox,
+                {
+                    "consumer": self.service,
+                    "event_id": envelope.id,
+                    "event_type": envelope.type,
+                    "processed_at": utcnow(),
+                },
+                key=["consumer", "event_id"],
+            ).returning(inbox.c.event_id)
         )
-        return True
+        return claimed.first() is not None
 
     async def _dead_letter(
         self, message: Message, envelope: CloudEvent | None, error: str, *, attempts: int
