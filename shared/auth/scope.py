@@ -133,7 +133,7 @@ def _apply_scope(state: ORMExecuteState) -> None:
     # turn (a case's reach reads the parties): the same criteria as attaching every model's, since
     # a criterion only ever applies where its model appears, without the cost of the others'.
     pending = [cls for name in _tables_of(state.statement) for cls in scoped.get(name, ())]
-    options = []
+    options: list[ORMOption] = []
     done: set[type[TenantScoped]] = set()
     while pending:
         cls = pending.pop()
@@ -144,7 +144,31 @@ def _apply_scope(state: ORMExecuteState) -> None:
         options.append(option)
         pending.extend(cls for name in read for cls in scoped.get(name, ()))
     if options:
-        state.statement = state.statement.options(*options)
+        state.statement = _with_options(state.statement, tuple(options))
+
+
+def _with_options(statement: Executable, options: tuple[ORMOption, ...]) -> Executable:
+    """The statement with the scope's criteria. A statement built once (a lookup by id) gets the
+    same criteria as often as the same caller's scope comes again: the scoped statement is kept
+    too, so SQLAlchemy computes its cache key once, not on every run."""
+    try:
+        scoped = _scoped.get(statement)
+    except TypeError:  # not weakly referable
+        return statement.options(*options)
+    if scoped is None:
+        scoped = _scoped[statement] = {}
+    found = scoped.get(options)
+    if found is None:
+        if len(scoped) >= _SCOPES_KEPT:
+            scoped.clear()  # scopes (tenant, organisation, reach, day) kept per statement: a few
+        found = scoped[options] = statement.options(*options)
+    return found
+
+
+_SCOPES_KEPT = 256
+_scoped: weakref.WeakKeyDictionary[Executable, dict[tuple[ORMOption, ...], Executable]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @event.listens_for(Session, "before_flush")

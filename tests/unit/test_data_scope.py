@@ -140,3 +140,16 @@ async def test_the_same_statement_twice_gives_the_same_rows(db: Database, scope:
         first = set(await session.scalars(select(Member.id)))
     async with db.reading(scope=scope) as session:
         assert set(await session.scalars(select(Member.id))) == first
+
+
+ALL_HOUSEHOLDS = select(Household.id).order_by(Household.id)  # built once, as a service's lookups are
+OTHER_TENANT = DataScope("223417", "org-a", Reach.tenant)
+
+
+async def test_a_statement_built_once_is_scoped_anew_for_each_caller(db: Database) -> None:
+    # The scoped statement is kept per statement and scope: each caller must still get their own rows.
+    seen = []
+    for scope in (MINE, MY_ORGANISATION, OTHER_TENANT, MINE, OTHER_TENANT):
+        async with db.reading(scope=scope) as session:
+            seen.append(list(await session.scalars(ALL_HOUSEHOLDS)))
+    assert seen == [["h-org-b", "h-own"], ["h-own"], ["h-other"], ["h-org-b", "h-own"], ["h-other"]]

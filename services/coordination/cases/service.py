@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coordination.cases import rules
@@ -107,8 +107,12 @@ async def _next_number(session: AsyncSession, tenant_id: str, year: int) -> int:
     return int(bumped.scalar_one())
 
 
+# Built once: a statement reused is scoped and keyed for SQLAlchemy's cache once (shared.auth.scope).
+_BY_ID = select(Case).where(Case.id == bindparam("case_id"))
+
+
 async def get_case(*, session: AsyncSession, case_id: str) -> Case:
-    case = await session.get(Case, case_id)
+    case = await session.scalar(_BY_ID, {"case_id": case_id})
     if case is None:
         raise CaseNotFound()
     return case

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.consultations import rules
@@ -105,8 +105,12 @@ async def record_consultation(
     return consultation
 
 
+# Built once: a statement reused is scoped and keyed for SQLAlchemy's cache once (shared.auth.scope).
+_BY_ID = select(Consultation).where(Consultation.id == bindparam("consultation_id"))
+
+
 async def get_consultation(*, session: AsyncSession, consultation_id: str) -> Consultation:
-    consultation = await session.get(Consultation, consultation_id)
+    consultation = await session.scalar(_BY_ID, {"consultation_id": consultation_id})
     if consultation is None:
         raise ConsultationNotFound()
     return consultation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,10 +35,16 @@ class ReferralNotFound(NotFound):
     title = Text("つなぎの記録が見つかりません。", "Referral not found.")
 
 
+# Built once: a statement reused is scoped and keyed for SQLAlchemy's cache once (shared.auth.scope).
+_OF_CONSULTATION = (
+    select(Referral)
+    .where(Referral.consultation_id == bindparam("consultation_id"))
+    .order_by(Referral.referred_at)
+)
+
+
 async def referrals_of(*, session: AsyncSession, consultation_id: str) -> list[Referral]:
-    result = await session.scalars(
-        select(Referral).where(Referral.consultation_id == consultation_id).order_by(Referral.referred_at)
-    )
+    result = await session.scalars(_OF_CONSULTATION, {"consultation_id": consultation_id})
     return list(result.all())
 
 
