@@ -146,7 +146,11 @@ def asyncapi_document() -> dict[str, Any]:
                 "type": "object",
                 "properties": {"ce_type": {"const": type_name}, "ce_specversion": {"const": "1.0"}},
             },
-            "payload": cls.model_json_schema(ref_template="#/components/schemas/{model}"),
+            # A nested model is defined in the payload's own $defs, and referred to there: two events
+            # may each have a model of the same name with other fields.
+            "payload": cls.model_json_schema(
+                ref_template=f"#/components/messages/{message_name}/payload/$defs/{{model}}"
+            ),
         }
         channel = channels.setdefault(
             cls.topic(), {"address": cls.topic(), "messages": {}, "description": f"events of {cls.producer}"}
