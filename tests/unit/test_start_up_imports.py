@@ -37,3 +37,32 @@ def test_a_service_module_builds_its_app_when_asked_for_it_once() -> None:
         "[type(sys.modules['services.outreach.app'].app).__name__, "
         "sys.modules['services.outreach.app'].app is vars(sys.modules['services.outreach.app'])['app']]",
     ) == ["FastAPI", True]
+
+
+def test_starting_the_embedded_app_on_a_new_and_on_an_up_to_date_data_dir_needs_no_alembic(
+    tmp_path: Path,
+) -> None:
+    # New databases are made from the models and stamped; up-to-date ones are left as they are.
+    # Alembic is imported only when a revision has to run (shared/migrations.py).
+    start = (
+        "import asyncio, os, sys\n"
+        f"os.environ.update(RUN_MODE='embedded', DATA_DIR={str(tmp_path)!r}, LOAD_DEMO_DATA='false')\n"
+        "from services.embedded import create_app\n"
+        "async def start():\n"
+        "    app = create_app()\n"
+        "    async with app.router.lifespan_context(app):\n"
+        "        pass\n"
+        "asyncio.run(start())\n"
+        "print(json.dumps(sorted(m for m in ('alembic', 'mako') if m in sys.modules)))\n"
+    )
+    for _ in ("new", "up to date"):
+        done = subprocess.run(
+            [sys.executable, "-c", "import json\n" + start],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert json.loads(done.stdout.splitlines()[-1]) == []
+    assert {p.name for p in tmp_path.glob("*.db")} >= {"intake.db", "directory.db"}
