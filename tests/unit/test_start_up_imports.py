@@ -21,6 +21,16 @@ def _after_import(module: str, probe: str) -> object:
     return json.loads(done.stdout.splitlines()[-1])
 
 
+# Loaded by the paths that need them: a migration to run or write (Alembic, Mako under it), an
+# HSDS document to validate (jsonschema), a spreadsheet to write (openpyxl).
+ONLY_WHEN_NEEDED = ("alembic", "mako", "jsonschema", "openpyxl")
+
+
+def test_importing_the_embedded_app_leaves_the_rare_paths_libraries_unloaded() -> None:
+    loaded = _after_import("services.embedded", f"[m for m in {ONLY_WHEN_NEEDED!r} if m in sys.modules]")
+    assert loaded == []
+
+
 def test_importing_the_embedded_app_builds_no_service_app_of_its_own() -> None:
     # `uvicorn services.<name>.app:app` still finds its app: built on first access.
     built = _after_import(
