@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,21 +76,22 @@ def script_heads(migrations_dir: Path) -> frozenset[str] | None:
     return heads or None
 
 
+# `revision: str = "0006_…"` and the like at the start of a line, as Alembic's template writes them.
+_DECLARED = re.compile(r"^(revision|down_revision|branch_labels|depends_on)\b[^=\n]*=(.*)$", re.MULTILINE)
+
+
 def _literal_assignments(path: Path) -> dict[str, Any]:
+    """The revision's module-level declarations, each the literal it is set to (`_NOT_LITERAL`
+    for anything else, or for a name declared twice). Read by a pattern, not by parsing: the
+    revision files are most of a service's source, and parsing them all would cost a start more
+    than Alembic's import saves."""
     said: dict[str, Any] = {}
-    for node in ast.parse(path.read_bytes(), filename=str(path)).body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-            name, value = node.target.id, node.value
-        elif (
-            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-        ):
-            name, value = node.targets[0].id, node.value
-        else:
-            continue
+    for name, value in _DECLARED.findall(path.read_text(encoding="utf-8")):
         try:
-            said[name] = ast.literal_eval(value)
-        except ValueError:
-            said[name] = _NOT_LITERAL
+            literal = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            literal = _NOT_LITERAL
+        said[name] = _NOT_LITERAL if name in said else literal
     return said
 
 

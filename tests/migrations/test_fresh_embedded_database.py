@@ -70,6 +70,7 @@ def test_the_heads_read_from_the_revision_files_are_alembics(service: str) -> No
         'revision = "b"\ndown_revision = "a"\nbranch_labels = ("x",)\n',
         'revision = "b"\ndown_revision = "a"\ndepends_on = "other"\n',
         'revision = "b"\ndown_revision = ["a"]\n',
+        'revision = "b"\ndown_revision = "a"\nrevision = "c"\n',
     ],
 )
 def test_heads_said_any_other_way_are_left_to_alembic(said: str, tmp_path: Path) -> None:
@@ -86,7 +87,7 @@ def test_a_merge_leaves_one_head(tmp_path: Path) -> None:
     versions.mkdir()
     (versions / "__init__.py").write_text("")
     (versions / "a.py").write_text('revision = "a"\ndown_revision = None\n')
-    (versions / "b.py").write_text('revision = "b"\ndown_revision = "a"\n')
+    (versions / "b.py").write_text('revision = "b"  # a comment\ndown_revision: str = "a"\n')
     (versions / "c.py").write_text('revision = "c"\ndown_revision = "a"\n')
     assert script_heads(tmp_path) == frozenset({"b", "c"})
     (versions / "d.py").write_text('revision = "d"\ndown_revision = ("b", "c")\n')
