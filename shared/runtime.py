@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -235,6 +236,23 @@ def _lifespan(
                     log.warning("the database pool of %s did not close within 15 s", runtime.name)
 
     return lifespan
+
+
+def app_on_first_use(
+    module_globals: dict[str, Any], create: Callable[[], FastAPI]
+) -> Callable[[str], FastAPI]:
+    """A service module's `__getattr__`: its `app` is built when first asked for (`uvicorn
+    services.intake.app:app`), not on import. The embedded app imports every service's
+    `definition` and builds one app of them all; five more apps that nobody serves would cost the
+    start-up their audit and health routers, middleware and docs once more each."""
+
+    def module_getattr(name: str) -> FastAPI:
+        if name != "app":
+            raise AttributeError(f"module {module_globals['__name__']!r} has no attribute {name!r}")
+        app = module_globals["app"] = create()
+        return app
+
+    return module_getattr
 
 
 def build_app(

@@ -14,7 +14,7 @@ from services.directory.districts.reference.loader import load_reference_distric
 from services.directory.reference.loader import load_reference
 from services.directory.resources import api as resources_api
 from services.directory.resources import exchange_api
-from shared.runtime import ServiceDefinition, build_app
+from shared.runtime import ServiceDefinition, app_on_first_use, build_app
 from shared.settings import Settings, get_settings
 
 
@@ -43,4 +43,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_app([definition], settings or get_settings(), title=definition.title)
 
 
-app = create_app()
+__getattr__ = app_on_first_use(globals(), create_app)

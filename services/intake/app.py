@@ -21,7 +21,7 @@ from shared.events.catalog import (
     ReferralDeclined,
     ReferralReturned,
 )
-from shared.runtime import ServiceDefinition, build_app
+from shared.runtime import ServiceDefinition, app_on_first_use, build_app
 from shared.settings import Settings, get_settings
 
 definition = ServiceDefinition(
@@ -55,4 +55,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_app([definition], settings or get_settings(), title=definition.title)
 
 
-app = create_app()
+__getattr__ = app_on_first_use(globals(), create_app)

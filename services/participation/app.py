@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.participation.db import audit_log, idempotency_keys, messaging, metadata
 from shared.auth.audit_api import audit_rules
-from shared.runtime import ServiceDefinition, build_app
+from shared.runtime import ServiceDefinition, app_on_first_use, build_app
 from shared.settings import Settings, get_settings
 
 definition = ServiceDefinition(
@@ -27,4 +27,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_app([definition], settings or get_settings(), title=definition.title)
 
 
-app = create_app()
+__getattr__ = app_on_first_use(globals(), create_app)

@@ -48,7 +48,6 @@ from services.directory.hsds.model import (
     PhoneExtension,
     ScheduleExtension,
 )
-from services.directory.hsds.schema import validate_hsds
 from services.directory.reference.loader import reference_files
 from services.directory.resources.models import Organisation, Resource
 from services.directory.resources.schemas import ResourceIn
@@ -308,6 +307,10 @@ def read_document(body: bytes) -> HsdsDocument:
         raw = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise HsdsNotJson(Text("JSON の構文を確認してください。", f"Check the JSON syntax: {exc}.")) from exc
+    # Here, not at the top: jsonschema and the compiled HSDS validator are loaded by the first
+    # import of an HSDS document, not by every start of the service.
+    from services.directory.hsds.schema import validate_hsds
+
     problems = validate_hsds(raw)
     if problems:
         raise HsdsDocumentInvalid(

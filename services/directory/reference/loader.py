@@ -83,23 +83,33 @@ async def load_reference(session: AsyncSession, settings: Settings) -> None:
         known = set(
             (await session.scalars(select(Resource.id).where(Resource.tenant_id == file.tenant_id))).all()
         )
+        items: list[ResourceIn] = []
+        ids: list[str] = []
+        sources: list[str | None] = []
         for entry in file.services:
             resource_id = f"{file.tenant_id}-{entry.key}"
             if resource_id in known:
                 continue
+            data = resource_in(file.tenant_id, entry)
             try:
-                await service.publish_resource(
-                    session=session,
-                    tenant_id=file.tenant_id,
-                    data=resource_in(file.tenant_id, entry),
-                    actor=LOADER,
-                    now=now,
-                    resource_id=resource_id,
-                    source=entry.source,
-                )
+                await service.check_entry(session, file.tenant_id, data)
             except DomainError as refused:
                 # The municipality's own data has moved on (e.g. its gazetteer no longer has a
                 # district the plan names): demo data must not stop the service from starting.
                 # The checks run before anything is written, so nothing is half loaded.
                 log.warning("reference entry %s not loaded: %s", resource_id, refused.title.en)
                 continue
+            items.append(data)
+            ids.append(resource_id)
+            sources.append(entry.source)
+        # The entries of a file in a few multi-row statements, not several statements each: the
+        # reference data is most of what a first start of the embedded server writes.
+        await service.publish_many(
+            session=session,
+            tenant_id=file.tenant_id,
+            items=items,
+            actor=LOADER,
+            now=now,
+            ids=ids,
+            sources=sources,
+        )

@@ -250,11 +250,28 @@ async def publish_resource(
     return resource
 
 
+async def check_entry(session: AsyncSession, tenant_id: str, data: ResourceIn) -> None:
+    """What publishing `data` would refuse, before anything is written: an organisation the
+    municipality does not have, areas its gazetteer does not name."""
+    await _organisation(session, data.organisation_id)
+    await districts.check_areas(session, tenant_id, data.areas)
+
+
 async def publish_many(
-    *, session: AsyncSession, tenant_id: str, items: list[ResourceIn], actor: str, now: datetime
+    *,
+    session: AsyncSession,
+    tenant_id: str,
+    items: list[ResourceIn],
+    actor: str,
+    now: datetime,
+    ids: list[str] | None = None,
+    sources: list[str | None] | None = None,
 ) -> int:
-    """Bulk publish (CSV import): the same rows, postings, history and events as `publish_resource`,
-    written with a handful of multi-row statements instead of several statements per entry."""
+    """Bulk publish (CSV import, the reference data): the same rows, postings, history and events as
+    `publish_resource`, written with a handful of multi-row statements instead of several statements
+    per entry. `ids` and `sources`, when given, are each item's, as `publish_resource` takes them."""
+    ids_of = ids if ids is not None else [new_id() for _ in items]
+    sources_of = sources if sources is not None else [None] * len(items)
     org_ids = {i.organisation_id for i in items if i.organisation_id}
     organisations = (
         {
@@ -270,20 +287,20 @@ async def publish_many(
     openings: list[dict[str, Any]] = []
     versions: list[dict[str, Any]] = []
     events: list[ResourceEvent] = []
-    for data in items:
+    for data, resource_id, source in zip(items, ids_of, sources_of, strict=True):
         organisation = organisations.get(data.organisation_id or "")
         if data.organisation_id and organisation is None:
             await _organisation(session, data.organisation_id)  # raises the usual problem
         await districts.check_areas(session, tenant_id, data.areas)  # the gazetteer is loaded once
         resource = Resource(
-            id=new_id(),
+            id=resource_id,
             tenant_id=tenant_id,
             status="active",
             version=1,
             created_at=now,
             updated_at=now,
             updated_by=actor,
-            source=None,
+            source=source,
         )
         _apply(resource, data, organisation)
         row = {column: getattr(resource, key) for key, column in _COLUMNS}

@@ -34,6 +34,7 @@ from tests.bench.load.workload import (
 )
 
 log = logging.getLogger("bench.load")
+RSS_SAMPLE_EVERY = 10_000  # requests of the soak between two readings of the RSS
 TARGETS = ("embedded", "distributed")
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -95,6 +96,43 @@ async def measure(target: targets.Target, args: argparse.Namespace) -> TargetRes
     driver = Driver(
         target.route(), contexts(seeded, desks(target.settings, connections, scale.coordinators), today)
     )
+
+    def sample_rss() -> None:
+        if target.name == "embedded":
+            sent = seeding_requests + driver.sent_to(target.system_ports())
+            result.rss_along.append((sent, sum(target.rss_kb().values())))
+
+    sample_rss()
+    if not args.rss_only:
+        await _phases(result, driver, args)
+        sample_rss()
+
+    if target.name == "embedded":
+        more = args.requests_for_rss - seeding_requests - driver.sent_to(target.system_ports())
+        if more > 0:
+            _progress(f"{target.name}: {more:,} more requests of the mix before reading the RSS")
+            soak = Workload.of("soak", MIXED_WEIGHTS)
+            _keep(
+                result,
+                await driver.run(
+                    soak,
+                    args.class_connections,
+                    duration=0,
+                    max_requests=more,
+                    every=RSS_SAMPLE_EVERY,
+                    on_every=sample_rss,
+                ),
+                overall=True,
+            )
+            sample_rss()
+        result.rss_kb = target.rss_kb()
+    # What the system's server(s) answered: the seeding and the load, not the floor's.
+    result.requests_served = seeding_requests + driver.sent_to(target.system_ports())
+    return result
+
+
+async def _phases(result: TargetResult, driver: Driver, args: argparse.Namespace) -> None:
+    """The measured phases: the floors, the mix per level, each class alone, the coordinators."""
     warmup = args.warmup
 
     for floor in FLOORS:
@@ -116,21 +154,6 @@ async def measure(target: targets.Target, args: argparse.Namespace) -> TargetRes
         await driver.run(screens, args.coordinators, duration=args.duration, warmup=warmup),
         overall=True,
     )
-
-    if target.name == "embedded":
-        more = args.requests_for_rss - seeding_requests - driver.sent_to(target.system_ports())
-        if more > 0:
-            _progress(f"{target.name}: {more:,} more requests of the mix before reading the RSS")
-            soak = Workload.of("soak", MIXED_WEIGHTS)
-            _keep(
-                result,
-                await driver.run(soak, args.class_connections, duration=0, max_requests=more),
-                overall=True,
-            )
-        result.rss_kb = target.rss_kb()
-    # What the system's server(s) answered: the seeding and the load, not the floor's.
-    result.requests_served = seeding_requests + driver.sent_to(target.system_ports())
-    return result
 
 
 @contextlib.contextmanager
@@ -180,6 +203,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="embedded: send the mix until this many requests "
         "were sent before reading the RSS (the goal: 100000)",
     )
+    parser.add_argument(
+        "--rss-only",
+        action="store_true",
+        help="only seed, then send the mix until --requests-for-rss (no measured phases)",
+    )
     parser.add_argument("--skip-distributed", action="store_true", help="no PostgreSQL/Java here")
     parser.add_argument("--output-dir", type=Path, default=REPO_ROOT / "bench-results")
     return parser.parse_args(argv)
@@ -215,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{result.requests_served:,} requests; cold start {result.cold_start_s:.2f} s, "
                 f"restart {result.restart_s or 0:.2f} s"
             )
+        if result.rss_along:
+            along = ", ".join(f"{n:,}: {kb / 1024:.0f} MB" for n, kb in result.rss_along)
+            print(f"{result.name}: RSS along the run (requests sent: RSS): {along}")
     meta = {
         "generated_at": began.isoformat(),
         "command": " ".join(["python", "-m", "tests.bench.load", *argv]),

@@ -45,6 +45,8 @@ class TargetResult:
     cold_start_s: float | None = None
     restart_s: float | None = None
     rss_kb: dict[str, int] = field(default_factory=dict)
+    # (requests the system had been sent, its RSS in kB) along the run: does memory grow with them?
+    rss_along: list[tuple[int, int]] = field(default_factory=list)
     requests_served: int = 0
     seeded: dict[str, float] = field(default_factory=dict)
     error_examples: dict[str, list[str]] = field(default_factory=dict)
@@ -265,6 +267,7 @@ def document(
                 "cold_start_s": _round(r.cold_start_s),
                 "restart_s": _round(r.restart_s),
                 "rss_kb": r.rss_kb,
+                "rss_along": [{"requests": n, "rss_kb": kb} for n, kb in r.rss_along],
                 "requests_served": r.requests_served,
                 "seeded": r.seeded,
                 "error_examples": r.error_examples,

@@ -14,7 +14,7 @@ import itertools
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tests.bench.load.stats import Summary
@@ -87,6 +87,9 @@ class _Run:
     counting_from: float
     until: float
     budget: int | None
+    every: int = 0
+    on_every: Callable[[], None] | None = None
+    begun: int = 0
 
     def _may_send(self, now: float) -> bool:
         if now >= self.until:
@@ -95,6 +98,9 @@ class _Run:
             if self.budget <= 0:
                 return False
             self.budget -= 1
+        self.begun += 1
+        if self.on_every is not None and self.begun % self.every == 0:
+            self.on_every()
         return True
 
     async def client(self, n: int) -> None:
@@ -153,8 +159,11 @@ class Driver:
         duration: float,
         warmup: float = 0.0,
         max_requests: int | None = None,
+        every: int = 0,
+        on_every: Callable[[], None] | None = None,
     ) -> Measurement:
-        """`duration` seconds after `warmup`; or, with `max_requests`, until that many were sent."""
+        """`duration` seconds after `warmup`; or, with `max_requests`, until that many were sent.
+        `on_every` is called as every `every`-th request of the run is about to be sent."""
         counting_from = time.perf_counter() + warmup
         run = _Run(
             driver=self,
@@ -163,6 +172,8 @@ class Driver:
             counting_from=counting_from,
             until=counting_from + duration if max_requests is None else float("inf"),
             budget=max_requests,
+            every=every,
+            on_every=on_every if every > 0 else None,
         )
         await asyncio.gather(*(run.client(n) for n in range(concurrency)))
         seconds = duration if max_requests is None else time.perf_counter() - counting_from
