@@ -28,7 +28,12 @@ install: $(BIN)/.installed
 migrate: install
 	$(BIN)/python -m services.cli migrate
 
+# The project's modules compiled ahead (a no-op when up to date): a start then reads their bytecode
+# even where PYTHONDONTWRITEBYTECODE keeps Python from caching it (0.2-0.5 s of a cold start).
+COMPILE = $(BIN)/python -m compileall -q -j 0 shared services
+
 run: install
+	@$(COMPILE)
 	$(BIN)/python -m services.cli migrate
 	@echo ""
 	@echo "  OpenAPI docs: http://$(HOST):$(PORT)/docs   (spec: http://$(HOST):$(PORT)/openapi.json)"
@@ -37,6 +42,7 @@ run: install
 
 # Each service its own process, on ports 8001..8005, against the servers you point it at.
 run-distributed: install
+	@$(COMPILE)
 	@test -n "$$DATABASE_URL" || { echo "set DATABASE_URL=postgresql+asyncpg://user:pass@host:5432/db"; exit 2; }
 	@test -n "$$KAFKA_BOOTSTRAP_SERVERS" || { echo "set KAFKA_BOOTSTRAP_SERVERS=host:9092"; exit 2; }
 	RUN_MODE=distributed $(BIN)/python -m services.cli migrate
@@ -66,6 +72,7 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
+	@$(COMPILE)
 	$(BIN)/python -m tests.bench.referral_latency
 	$(BIN)/python -m tests.bench.audit_cost
 	$(BIN)/python -m tests.bench.directory_search

@@ -44,6 +44,7 @@ class TargetResult:
     rows: list[Row] = field(default_factory=list)
     cold_start_s: float | None = None
     restart_s: float | None = None
+    cold_start_samples_s: list[float] = field(default_factory=list)
     rss_kb: dict[str, int] = field(default_factory=dict)
     # (requests the system had been sent, its RSS in kB) along the run: does memory grow with them?
     rss_along: list[tuple[int, int]] = field(default_factory=list)
@@ -191,6 +192,8 @@ def cold_start_goal(result: TargetResult) -> Goal:
     if result.cold_start_s is None:
         return Goal(result.name, goal, "not measured", "not measured")
     measured = f"{result.cold_start_s:.2f} s"
+    if len(result.cold_start_samples_s) > 1:
+        measured += f" (median of {len(result.cold_start_samples_s)})"
     if result.restart_s is not None:
         measured += f" (restart on the same DATA_DIR {result.restart_s:.2f} s)"
     return Goal(result.name, goal, measured, _verdict(result.cold_start_s < COLD_START_GOAL_S))
@@ -202,6 +205,7 @@ ELSEWHERE = (
         "tests.bench.referral_latency",
     ),
     ("directory search p95 < 20 ms at 50,000 entries", "tests.bench.directory_search"),
+    ("metrics and tracing cost < 5 % @8", "tests.bench.observability_cost"),
 )
 
 
@@ -219,9 +223,6 @@ def goals(results: Sequence[TargetResult], *, levels: Sequence[int], coordinator
         if result.name == "embedded":
             rows += [memory_goal(result), cold_start_goal(result)]
     rows += [Goal("—", goal, f"see {bench}", "elsewhere") for goal, bench in ELSEWHERE]
-    rows.append(
-        Goal("—", "metrics and tracing cost < 5 % @8", "not built yet (issue 12 item 4)", "not measured")
-    )
     return rows
 
 
@@ -265,6 +266,7 @@ def document(
                 "status": r.status,
                 "reason": r.reason,
                 "cold_start_s": _round(r.cold_start_s),
+                "cold_start_samples_s": [_round(x) for x in r.cold_start_samples_s],
                 "restart_s": _round(r.restart_s),
                 "rss_kb": r.rss_kb,
                 "rss_along": [{"requests": n, "rss_kb": kb} for n, kb in r.rss_along],

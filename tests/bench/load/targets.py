@@ -126,6 +126,23 @@ def embedded(work_dir: Path) -> Iterator[Target]:
         processes.stop_all()
 
 
+def cold_starts(work_dir: Path, count: int) -> list[float]:
+    """`count` more cold starts of the embedded server, each on a fresh DATA_DIR, one at a time,
+    launch to /readyz: one start alone is too noisy a sample on a shared machine."""
+    seconds = []
+    for n in range(count):
+        data_dir = work_dir / f"cold-{n}"
+        data_dir.mkdir(parents=True)
+        processes = ServiceProcesses(["embedded"], _embedded_env(data_dir), data_dir)
+        try:
+            started = time.monotonic()
+            processes.start("embedded", app="services.embedded:app")
+            seconds.append(until_ready(processes, ("embedded",), started=started))
+        finally:
+            processes.stop_all()
+    return seconds
+
+
 def restart_time(target: Target) -> float:
     """Stop the embedded server and start it again on the same DATA_DIR: start to /readyz."""
     name = target.services[0]
