@@ -39,7 +39,9 @@ async def record_assessment(
     if problems:
         raise InvalidInput(fields=problems)
     number = (
-        await session.scalar(select(func.max(Assessment.number)).where(Assessment.case_id == case.id))
+        await session.scalar(
+            select(func.max(Assessment.number)).select_from(Assessment).where(Assessment.case_id == case.id)
+        )
     ) or 0
     assessment = Assessment(
         id=new_id(),

@@ -194,7 +194,11 @@ async def draft_plan(
         )
     )
     number = (
-        await session.scalar(select(func.max(SupportPlan.number)).where(SupportPlan.case_id == case.id))
+        await session.scalar(
+            select(func.max(SupportPlan.number))
+            .select_from(SupportPlan)
+            .where(SupportPlan.case_id == case.id)
+        )
     ) or 0
     plan = SupportPlan(
         id=new_id(),
